@@ -1,0 +1,70 @@
+"""The FastAPI app factory: ``create_app(settings)`` builds one app from one settings object."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from lakechat import __version__
+from lakechat.api.error_handlers import install_error_handlers
+from lakechat.api.middleware import RequestContextMiddleware
+from lakechat.api.routes import health, keys, ops
+from lakechat.api.services import AppServices
+from lakechat.observability.logs import configure_logging
+from lakechat.settings import Settings, check_startup, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, configure_logs: bool = True) -> FastAPI:
+    """Build the API. Refuses unsafe production settings before anything is served."""
+    settings = settings or load_settings()
+    check_startup(settings)
+    if configure_logs:
+        configure_logging(settings)
+    svc = AppServices.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        svc.request_log.start()
+        log.info("lakechat %s serving (%s, state store %s)", __version__, settings.environment, svc.store.backend)
+        try:
+            yield
+        finally:
+            svc.request_log.close()
+            svc.store.dispose()
+            log.info("lakechat stopped")
+
+    app = FastAPI(
+        title="lakechat",
+        version=__version__,
+        description="Talk to your lakehouse: governed answers, catalog, documents, platform health.",
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    install_error_handlers(app)
+    for router in (health.router, ops.router, keys.router):
+        app.include_router(router)
+    if settings.enable_cors and settings.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.allowed_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(
+        RequestContextMiddleware,
+        request_log=svc.request_log,
+        max_body_bytes=int(settings.max_request_mb * 1024 * 1024),
+    )
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Entry point for uvicorn workers (``lakechat.api.app:app_from_environment``)."""
+    return create_app(load_settings())

@@ -1,0 +1,94 @@
+"""Every error becomes the one envelope, with its status, through ``error_response``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lakechat.errors import (
+    AuthenticationFailed,
+    BadRequest,
+    LakechatError,
+    MalformedJson,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    RouteNotFound,
+    ValidationFailed,
+    error_body,
+)
+from lakechat.observability.context import current_request_id
+from lakechat.observability.metrics import ERRORS
+
+log = logging.getLogger(__name__)
+
+
+def error_response(request: Request | None, error: LakechatError) -> JSONResponse:
+    """The JSON envelope for ``error``; also marks the request for the log and metrics."""
+    request_id = current_request_id.get()
+    if request is not None:
+        request.state.error_code = error.code
+    ERRORS.labels(code=error.code).inc()
+    return JSONResponse(
+        error_body(error.code, error.message, request_id, error.details),
+        status_code=error.status,
+        headers=error.headers,
+    )
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def validation_error(exc: RequestValidationError) -> LakechatError:
+    errors = exc.errors()
+    if any(err.get("type") == "json_invalid" for err in errors):
+        err = next(e for e in errors if e.get("type") == "json_invalid")
+        reason = (err.get("ctx") or {}).get("error", "")
+        return MalformedJson(f"the request body is not valid JSON{': ' + str(reason) if reason else ''}")
+    details = [{"field": _field_name(err["loc"]), "message": err["msg"]} for err in errors]
+    first = details[0] if details else {"field": "body", "message": "invalid"}
+    message = f"{first['field']}: {first['message']}"
+    if len(details) > 1:
+        message += f" (and {len(details) - 1} more)"
+    return ValidationFailed(message, details=details)
+
+
+def http_error(request: Request, exc: StarletteHTTPException) -> LakechatError:
+    if exc.status_code == 404:
+        if exc.detail and exc.detail != "Not Found":
+            return NotFound(str(exc.detail))
+        return RouteNotFound(f"no route {request.method} {request.url.path}; the API is listed at /docs")
+    if exc.status_code == 405:
+        return MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+    by_status: dict[int, type[LakechatError]] = {
+        401: AuthenticationFailed,
+        403: PermissionDenied,
+        413: PayloadTooLarge,
+    }
+    cls = by_status.get(exc.status_code, BadRequest if exc.status_code < 500 else LakechatError)
+    return cls(str(exc.detail))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_lakechat_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, LakechatError)
+        return error_response(request, exc)
+
+    async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return error_response(request, validation_error(exc))
+
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return error_response(request, http_error(request, exc))
+
+    app.add_exception_handler(LakechatError, on_lakechat_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)

@@ -1,0 +1,50 @@
+"""The long-lived parts one app instance uses, built from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lakechat.observability.health import (
+    HealthMonitor,
+    cache_check,
+    file_store_check,
+    state_store_check,
+    warehouse_check,
+)
+from lakechat.security.api_keys import ApiKeyService
+from lakechat.security.rate_limits import RequestRateLimiter
+from lakechat.settings import Settings
+from lakechat.store.database import StateStore
+from lakechat.store.request_log import RequestLogWriter
+
+
+@dataclass(frozen=True)
+class AppServices:
+    settings: Settings
+    store: StateStore
+    keys: ApiKeyService
+    limiter: RequestRateLimiter
+    request_log: RequestLogWriter
+    health: HealthMonitor
+
+    @classmethod
+    def build(cls, settings: Settings) -> AppServices:
+        store = StateStore(settings.state_url, connect_timeout=settings.health_check_timeout_seconds)
+        return cls(
+            settings=settings,
+            store=store,
+            keys=ApiKeyService(store, settings.auth_cache_seconds),
+            limiter=RequestRateLimiter(settings),
+            request_log=RequestLogWriter(
+                store, settings.request_log_flush_seconds, settings.request_log_buffer_max
+            ),
+            health=HealthMonitor(
+                [
+                    state_store_check(store),
+                    warehouse_check(settings),
+                    cache_check(settings),
+                    file_store_check(settings),
+                ],
+                settings.health_check_timeout_seconds,
+            ),
+        )

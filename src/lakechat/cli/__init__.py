@@ -1,0 +1,1 @@
+"""The `lakechat` command line (typer + rich)."""

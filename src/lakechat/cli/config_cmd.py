@@ -1,0 +1,47 @@
+"""`lakechat config show | check`."""
+
+from __future__ import annotations
+
+import typer
+
+from lakechat.cli.output import console, fail, print_json, print_table
+from lakechat.settings import effective_settings, load_settings, production_problems, setting_sources
+
+app = typer.Typer(help="Show and check the effective settings.", no_args_is_help=True)
+
+
+@app.command("show")
+def show(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Every setting's effective value (secrets masked) and where it came from."""
+    settings = load_settings()
+    values = effective_settings(settings)
+    sources = setting_sources(settings)
+    if as_json:
+        print_json({name: {"value": values[name], "source": sources[name]} for name in values})
+        return
+    print_table(
+        "lakechat settings",
+        ["setting", "value", "source"],
+        ([name.upper(), values[name], sources[name]] for name in values),
+    )
+
+
+@app.command("check")
+def check(
+    production: bool = typer.Option(False, "--production", help="Check as if ENVIRONMENT=production."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Say whether the settings are valid, and what would stop a production start."""
+    settings = load_settings()
+    problems = production_problems(settings) if production or settings.environment == "production" else []
+    if as_json:
+        print_json({"ok": not problems, "environment": settings.environment, "problems": problems})
+    elif problems:
+        for problem in problems:
+            console.print(f"[red]x[/] {problem}")
+    else:
+        console.print("[green]settings are valid[/]")
+    if problems:
+        if as_json:
+            raise typer.Exit(1)
+        fail(f"{len(problems)} problem(s) would stop a production start")

@@ -1,0 +1,59 @@
+"""`lakechat`: the root command, its global options, and error handling for every command."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from lakechat import __version__
+from lakechat.cli import config_cmd, db_cmd, keys_cmd, serve_cmd
+from lakechat.cli.output import fail, print_json
+from lakechat.errors import LakechatError
+
+app = typer.Typer(
+    name="lakechat",
+    help="Talk to your lakehouse: governed answers, catalog, documents and platform health.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(keys_cmd.app, name="keys")
+app.command("serve")(serve_cmd.serve)
+app.command("demo")(serve_cmd.demo)
+
+
+@app.callback()
+def root(
+    config: Path | None = typer.Option(
+        None, "--config", help="config.yaml to read (sets LAKECHAT_CONFIG).", exists=True, dir_okay=False
+    ),
+    home: Path | None = typer.Option(None, "--home", help="Data directory (sets LAKECHAT_HOME)."),
+) -> None:
+    """Global options apply to every command through the environment."""
+    if config is not None:
+        os.environ["LAKECHAT_CONFIG"] = str(config.resolve())
+    if home is not None:
+        os.environ["LAKECHAT_HOME"] = str(home.resolve())
+
+
+@app.command("version")
+def version(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Print lakechat's version."""
+    if as_json:
+        print_json({"version": __version__})
+    else:
+        typer.echo(f"lakechat {__version__}")
+
+
+def run() -> None:
+    """Console-script entry point: every LakechatError becomes a message and exit code 1."""
+    try:
+        app()
+    except LakechatError as exc:
+        fail(exc.message)
+    except KeyboardInterrupt:
+        fail("interrupted", code=130)

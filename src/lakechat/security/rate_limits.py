@@ -1,0 +1,112 @@
+"""Rate limits per principal (or client IP) and route class, with the `limits` library.
+
+Counters live in memory by default and in Redis when REDIS_URL is set, so every worker
+and replica shares one budget. If Redis stops answering, each worker falls back to its
+own in-memory counters (and logs it) rather than refusing or waving through traffic.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage, Storage
+from limits.storage import storage_from_string
+from limits.aio.strategies import STRATEGIES, RateLimiter as LimitsStrategy
+
+from lakechat.errors import RateLimited
+from lakechat.observability.metrics import RATE_LIMITED
+from lakechat.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    """Whether a request may go on, and the budget it was counted against."""
+
+    allowed: bool
+    limit: int
+    retry_after_seconds: int = 0
+
+
+class RequestRateLimiter:
+    """Counts requests per (route class, identity) against per-minute limits."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.enabled = settings.rate_limit_enabled
+        self._settings = settings
+        self._strategy_cls = STRATEGIES[settings.rate_limit_strategy]
+        self._fallback = self._strategy_cls(MemoryStorage())
+        self._items: dict[str, RateLimitItem] = {}
+        self.backend = "memory"
+        self._shared: LimitsStrategy | None = None
+        self._storage: Storage | None = None
+        if settings.redis_url:
+            scheme, rest = settings.redis_url.split("://", 1)
+            self._storage = storage_from_string(
+                f"async+{scheme}://{rest}",
+                implementation="redispy",
+                key_prefix=f"{settings.redis_key_prefix}:ratelimit",
+                socket_timeout=1.0,
+                socket_connect_timeout=1.0,
+            )
+            self._shared = self._strategy_cls(self._storage)
+            self.backend = "redis"
+        self._redis_failed_at = 0.0
+
+    def limit_for(self, route_class: str) -> int:
+        return self._settings.rate_limit_for(route_class)
+
+    def _item(self, route_class: str) -> RateLimitItem:
+        item = self._items.get(route_class)
+        if item is None:
+            item = RateLimitItemPerMinute(self.limit_for(route_class))
+            self._items[route_class] = item
+        return item
+
+    async def hit(self, route_class: str, identity: str) -> RateDecision:
+        """Count one request; refused requests say how long to wait."""
+        item = self._item(route_class)
+        strategy = self._choose()
+        try:
+            allowed = await strategy.hit(item, route_class, identity)
+            if allowed:
+                return RateDecision(True, item.amount)
+            stats = await strategy.get_window_stats(item, route_class, identity)
+        except Exception as exc:  # a Redis outage must not take requests down with it
+            if strategy is self._fallback:
+                raise
+            self._redis_failed_at = time.monotonic()
+            log.warning("rate limits fall back to memory, Redis failed: %s", type(exc).__name__)
+            return await self.hit(route_class, identity)
+        retry = max(1, math.ceil(stats.reset_time - time.time()))
+        return RateDecision(False, item.amount, retry)
+
+    def _choose(self) -> LimitsStrategy:
+        # after a Redis failure, use memory for 5 s before trying Redis again
+        if self._shared is None or time.monotonic() - self._redis_failed_at < 5.0:
+            return self._fallback
+        return self._shared
+
+    async def enforce(self, route_class: str, identity: str) -> None:
+        """Raise RateLimited (429 with Retry-After) when over the limit."""
+        if not self.enabled:
+            return
+        decision = await self.hit(route_class, identity)
+        if not decision.allowed:
+            RATE_LIMITED.labels(route_class=route_class).inc()
+            raise RateLimited(
+                f"rate limit of {decision.limit} requests a minute reached for {route_class} "
+                f"requests; retry in {decision.retry_after_seconds} s",
+                retry_after_seconds=decision.retry_after_seconds,
+            )
+
+    async def check_shared(self) -> bool:
+        """True when the shared (Redis) store answers."""
+        if self._storage is None:
+            return False
+        return bool(await self._storage.check())

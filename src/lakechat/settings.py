@@ -1,0 +1,330 @@
+"""lakechat's settings: environment variables, an optional config.yaml, defaults.
+
+Precedence, highest first: explicit arguments (tests), environment variables, the
+config file, defaults. Each field's name is its environment variable in lower case
+(``server_port`` is ``SERVER_PORT``), keeping the names the deployment guides use.
+
+Build settings with ``load_settings()`` (or ``Settings()``); nothing here builds a
+settings object at import time, so tests can make apps with other settings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from lakechat.errors import ConfigurationError
+from lakechat.settings_file import find_config_file, read_config_file
+
+Environment = Literal["development", "staging", "production"]
+
+#: Values people leave in templates; in production any of these is refused.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changethis", "changeme", "change-me", "your-token", "secret", "password", "xxx", "todo"}
+)
+
+#: The route classes that have their own rate-limit override (``RATE_LIMIT_<CLASS>``).
+RATE_LIMIT_CLASSES = ("query", "chat", "sql", "catalog", "docs", "health", "admin")
+
+
+def is_placeholder(value: str) -> bool:
+    """True for template values such as ``changethis``, ``your-token`` or an empty string."""
+    text = value.strip().lower()
+    return text in PLACEHOLDER_SECRETS or text.startswith(("your-", "your_", "<"))
+
+
+class Settings(BaseSettings):
+    """Every setting lakechat reads. See docs/configuration.md for each one."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", frozen=True, env_ignore_empty=False
+    )
+
+    # environment and data directory
+    environment: Environment = Field("development", description="development, staging or production; production refuses unsafe settings.")
+    lakechat_home: Path = Field(Path(".lakechat"), description="Data directory for everything the embedded defaults write.")
+    lakechat_config: Path | None = Field(None, description="Path of config.yaml (default: ./config.yaml, then $LAKECHAT_HOME/config.yaml).")
+
+    # databricks
+    databricks_host: str | None = Field(None, description="Databricks workspace URL.")
+    databricks_token: SecretStr | None = Field(None, description="Databricks personal access token.")
+    databricks_warehouse_id: str | None = Field(None, description="Databricks SQL warehouse id.")
+
+    # language models
+    anthropic_api_key: SecretStr | None = Field(None, description="Anthropic API key for Claude.")
+    openai_api_key: SecretStr | None = Field(None, description="OpenAI (or compatible) API key.")
+
+    # state, cache, vectors, files
+    database_url: str | None = Field(None, description="State store URL; default a SQLite file in the data directory. postgresql:// selects PostgreSQL.")
+    redis_url: str | None = Field(None, description="Redis URL for the shared cache and rate limits; unset keeps both in memory.")
+    redis_key_prefix: str = Field("lakechat", description="Prefix of every key lakechat writes to Redis.")
+    qdrant_url: str | None = Field(None, description="Qdrant server URL for the document vector index.")
+    qdrant_api_key: SecretStr | None = Field(None, description="Qdrant API key.")
+    files_url: str | None = Field(None, description="Where uploaded files are kept; default $LAKECHAT_HOME/files.")
+
+    # server
+    server_host: str = Field("127.0.0.1", description="Address `lakechat serve` binds; 0.0.0.0 in containers.")
+    server_port: int = Field(8000, ge=1, le=65535, description="Port `lakechat serve` listens on.")
+    server_workers: int = Field(1, ge=1, le=64, description="Worker processes for `lakechat serve`.")
+    server_timeout: int = Field(30, ge=1, description="Seconds in-flight requests get to finish on shutdown.")
+    max_request_mb: float = Field(10.0, gt=0, description="Largest request body accepted, in MiB.")
+
+    # logging
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field("INFO", description="Lowest level written to the log.")
+    log_format: Literal["json", "text"] = Field("json", description="json (one object a line) or text.")
+    log_to_file: bool = Field(False, description="Also write the log to a rotating file.")
+    log_file_path: Path | None = Field(None, description="Log file; default $LAKECHAT_HOME/logs/lakechat.log.")
+    log_file_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Rotate the log file at this size.")
+    log_file_backup_count: int = Field(5, ge=0, description="Rotated log files kept.")
+
+    # security
+    enable_auth: bool = Field(True, description="Require API keys; false (development only) runs every request as a local admin.")
+    api_key_header: str = Field("X-API-Key", description="Header that carries the API key (Authorization: Bearer also works).")
+    encryption_key: SecretStr | None = Field(None, description="Fernet key encrypting stored credentials; required in production.")
+    auth_cache_seconds: float = Field(5.0, ge=0, description="Seconds a verified key is remembered per worker (revocation takes effect within this).")
+    enable_cors: bool = Field(True, description="Send CORS headers for ALLOWED_ORIGINS.")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Comma-separated origins allowed by CORS.")
+
+    # rate limits
+    rate_limit_enabled: bool = Field(True, description="Apply rate limits.")
+    rate_limit_per_minute: int = Field(120, ge=1, description="Requests a minute per principal (or client IP) for each route class.")
+    rate_limit_strategy: Literal["moving-window", "fixed-window", "sliding-window-counter"] = Field("moving-window", description="Algorithm of the `limits` library.")
+    rate_limit_query: int | None = Field(None, ge=1, description="Override for the query route class.")
+    rate_limit_chat: int | None = Field(None, ge=1, description="Override for the chat route class.")
+    rate_limit_sql: int | None = Field(None, ge=1, description="Override for the sql route class.")
+    rate_limit_catalog: int | None = Field(None, ge=1, description="Override for the catalog route class.")
+    rate_limit_docs: int | None = Field(None, ge=1, description="Override for the docs route class.")
+    rate_limit_health: int | None = Field(None, ge=1, description="Override for the health route class (monitoring API).")
+    rate_limit_admin: int | None = Field(None, ge=1, description="Override for the admin route class.")
+
+    # cache and queries
+    cache_enabled: bool = Field(True, description="Cache query results (feature flag `caching`).")
+    cache_ttl_seconds: int = Field(300, ge=1, description="Seconds a cached result lives.")
+    cache_max_rows: int = Field(10_000, ge=1, description="Results with more rows are not cached.")
+    query_max_rows: int = Field(10_000, ge=1, description="Rows returned at most; more sets truncated.")
+    query_timeout_seconds: float = Field(30.0, gt=0, description="A query running longer is cancelled.")
+    session_timeout_hours: float = Field(24.0, gt=0, description="Chat sessions expire after this many idle hours.")
+
+    # feature flags
+    feature_sql_execution: bool = Field(True, description="Allow raw read-only SQL (feature flag `sql_execution`).")
+    feature_batch_operations: bool = Field(True, description="Allow many-object catalog changes as jobs (flag `batch_operations`).")
+    feature_audit_logging: bool = Field(True, description="Write the audit log (flag `audit_logging`).")
+
+    # internals worth tuning
+    request_log_flush_seconds: float = Field(1.0, gt=0, description="How often the buffered request log is written.")
+    request_log_buffer_max: int = Field(50_000, ge=100, description="Request-log rows held while the store is down.")
+    health_check_timeout_seconds: float = Field(2.0, gt=0, description="Each dependency check gives up after this.")
+    metrics_enabled: bool = Field(True, description="Serve /metrics.")
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _check_fernet(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value() and not is_placeholder(value.get_secret_value()):
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(value.get_secret_value().encode())
+            except ValueError as exc:
+                raise ValueError(
+                    "ENCRYPTION_KEY is not a Fernet key (32 url-safe base64 bytes); "
+                    "make one with `lakechat keys encryption-key`"
+                ) from exc
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, ConfigFileSource(settings_cls))
+
+    # derived paths -----------------------------------------------------------------
+    @property
+    def home(self) -> Path:
+        return self.lakechat_home.expanduser().resolve()
+
+    @property
+    def state_url(self) -> str:
+        """SQLAlchemy URL of the state store."""
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite:///{self.home / 'lakechat.db'}"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_file_path or self.home / "logs" / "lakechat.log"
+
+    @property
+    def files_location(self) -> str:
+        return self.files_url or str(self.home / "files")
+
+    def rate_limit_for(self, route_class: str) -> int:
+        """Requests a minute allowed for one principal on one route class."""
+        override = getattr(self, f"rate_limit_{route_class}", None)
+        return int(override) if override else self.rate_limit_per_minute
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the usual postgres:// spellings and pick the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class ConfigFileSource(PydanticBaseSettingsSource):
+    """Reads config.yaml (sections environment, databricks, server, security, ...)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        path = find_config_file(os.environ)
+        self.path = path
+        self.values, self.origins = (
+            read_config_file(path, set(settings_cls.model_fields)) if path else ({}, {})
+        )
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning pydantic's validation errors into a ConfigurationError."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]) or "settings"
+            problems.append(f"{name.upper()}: {err['msg']}")
+        raise ConfigurationError("invalid settings: " + "; ".join(problems)) from None
+
+
+def setting_sources(settings: Settings, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Where each setting's value came from: argument, env:NAME, config file or default."""
+    env = {key.lower(): key for key in os.environ}
+    source = ConfigFileSource(Settings)
+    result: dict[str, str] = {}
+    for name in Settings.model_fields:
+        if overrides and name in overrides:
+            result[name] = "argument"
+        elif name in env:
+            result[name] = f"env:{env[name]}"
+        elif name in source.values:
+            result[name] = f"{source.path}:{source.origins[name]}"
+        else:
+            result[name] = "default"
+    return result
+
+
+SECRET_FIELDS = ("databricks_token", "anthropic_api_key", "openai_api_key", "qdrant_api_key", "encryption_key")
+URL_FIELDS_WITH_PASSWORDS = ("database_url", "redis_url", "qdrant_url")
+
+
+def url_password(url: str) -> str | None:
+    """The password part of a URL, if any."""
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def mask_url(url: str) -> str:
+    """A URL with its password replaced by ***."""
+    password = url_password(url)
+    return url.replace(f":{password}@", ":***@", 1) if password else url
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret in the settings, for the log redactor."""
+    values: list[str] = []
+    for name in SECRET_FIELDS:
+        secret = getattr(settings, name)
+        if secret is not None and len(secret.get_secret_value()) >= 4:
+            values.append(secret.get_secret_value())
+    for name in URL_FIELDS_WITH_PASSWORDS:
+        url = getattr(settings, name)
+        password = url_password(url) if url else None
+        if password and len(password) >= 4:
+            values.append(password)
+    return values
+
+
+def effective_settings(settings: Settings) -> dict[str, Any]:
+    """Settings as plain JSON values with every secret masked."""
+    out: dict[str, Any] = {}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            value = "***" if value.get_secret_value() else ""
+        elif name in URL_FIELDS_WITH_PASSWORDS and isinstance(value, str):
+            value = mask_url(value)
+        elif isinstance(value, Path):
+            value = str(value)
+        out[name] = value
+    return out
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What makes these settings unsafe to serve in production (empty when fine)."""
+    problems: list[str] = []
+    sources = setting_sources(settings)
+    if not settings.enable_auth:
+        problems.append("ENABLE_AUTH=false is not allowed when ENVIRONMENT=production")
+    key = settings.encryption_key
+    if key is None:
+        problems.append("ENCRYPTION_KEY is not set; make one with `lakechat keys encryption-key`")
+    for name in SECRET_FIELDS:
+        secret = getattr(settings, name)
+        if secret is not None and (sources[name] != "default") and is_placeholder(secret.get_secret_value()):
+            problems.append(f"{name.upper()} is a placeholder ({secret.get_secret_value()!r}); set the real secret")
+    for name in URL_FIELDS_WITH_PASSWORDS:
+        url = getattr(settings, name)
+        password = url_password(url) if url else None
+        if password is not None and is_placeholder(password):
+            problems.append(f"{name.upper()} has a placeholder password; set the real one")
+    if settings.databricks_host and settings.databricks_token is None:
+        problems.append("DATABRICKS_TOKEN is not set though DATABRICKS_HOST is")
+    return problems
+
+
+def check_startup(settings: Settings) -> None:
+    """Refuse to start when production settings are unsafe; the message names each setting."""
+    if settings.environment != "production":
+        return
+    problems = production_problems(settings)
+    if problems:
+        raise ConfigurationError(
+            "refusing to start with ENVIRONMENT=production: " + "; ".join(problems)
+        )

@@ -1,0 +1,1 @@
+"""lakechat's own state: keys, sessions, messages, request log, audit log, jobs."""

@@ -1,0 +1,113 @@
+"""Backups of the state store: SQLite's online backup API, or pg_dump for PostgreSQL.
+
+A restore first takes a safety backup of what is there now, so nothing stored is lost
+by restoring the wrong file.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from lakechat.errors import BadRequest, DependencyUnavailable, LakechatError, NotFound
+from lakechat.store.database import StateStore
+
+
+class BackupFailed(LakechatError):
+    """A backup or restore command did not complete."""
+
+    code = "backup_failed"
+
+
+def default_backup_path(backups_dir: Path, store: StateStore, label: str = "lakechat") -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    suffix = ".db" if store.backend == "sqlite" else ".dump"
+    return backups_dir / f"{label}-{stamp}{suffix}"
+
+
+def backup(store: StateStore, target: Path) -> Path:
+    """Write a consistent copy of the state store to ``target`` while it stays online."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        raise BadRequest(f"{target} already exists; choose another path")
+    if store.backend == "sqlite":
+        _sqlite_copy(_sqlite_path(store), target)
+    elif store.backend == "postgresql":
+        _run([_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={target}", f"--dbname={_libpq_url(store)}"])
+    else:
+        raise BadRequest(f"backups are not supported for {store.backend}")
+    return target
+
+
+def restore(store: StateStore, source: Path, safety_dir: Path) -> Path:
+    """Replace the state store's contents with ``source``; returns the safety backup's path."""
+    if not source.is_file():
+        raise NotFound(f"backup file {source} does not exist")
+    _check_backup(store, source)
+    safety = backup(store, default_backup_path(safety_dir, store, label="pre-restore"))
+    store.dispose()
+    if store.backend == "sqlite":
+        _sqlite_copy(source, _sqlite_path(store))
+    else:
+        _run([
+            _tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
+            f"--dbname={_libpq_url(store)}", str(source),
+        ])
+    return safety
+
+
+def _check_backup(store: StateStore, source: Path) -> None:
+    if store.backend == "sqlite":
+        try:
+            with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as conn:
+                ok = conn.execute("PRAGMA integrity_check").fetchone()
+                has_version = conn.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE name='alembic_version'"
+                ).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise BadRequest(f"{source} is not a SQLite backup: {exc}") from None
+        if not ok or ok[0] != "ok" or not has_version or has_version[0] != 1:
+            raise BadRequest(f"{source} is not a lakechat state-store backup")
+    else:
+        _run([_tool("pg_restore"), "--list", str(source)], what=f"{source} is not a pg_dump archive")
+
+
+def _sqlite_path(store: StateStore) -> Path:
+    database = make_url(store.url).database
+    if not database or database == ":memory:":
+        raise BadRequest("an in-memory SQLite store has nothing to back up")
+    return Path(database)
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target)
+    try:
+        with dst:
+            src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
+def _libpq_url(store: StateStore) -> str:
+    return make_url(store.url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if not path:
+        raise DependencyUnavailable(name, f"{name} is not installed; install the PostgreSQL client tools")
+    return path
+
+
+def _run(argv: list[str], what: str | None = None) -> None:
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=3600, check=False)
+    if result.returncode != 0:
+        detail = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "no output"
+        raise BackupFailed(what or f"{Path(argv[0]).name} failed: {detail}")

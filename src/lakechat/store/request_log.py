@@ -1,0 +1,134 @@
+"""The request log, written in the background so it never slows or breaks a request.
+
+``RequestLogWriter.submit`` only appends to an in-memory buffer; a thread writes
+batches every REQUEST_LOG_FLUSH_SECONDS, keeps rows while the store is down, and
+``close()`` writes what is left on shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import insert
+
+from lakechat.errors import LakechatError
+from lakechat.observability.metrics import REQUEST_LOG_DROPPED, REQUEST_LOG_WRITTEN
+from lakechat.store.database import StateStore
+from lakechat.store.models import RequestLogRow
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class RequestLogEntry:
+    """What one request did: the row of the request log."""
+
+    request_id: str
+    time: datetime
+    method: str
+    route: str
+    http_status: int
+    status: str
+    latency_ms: float
+    principal: str | None = None
+    tenant: str | None = None
+    question: str | None = None
+    plan_type: str | None = None
+    domain: str | None = None
+    sql: str | None = None
+    tables: tuple[str, ...] | None = None
+    error_code: str | None = None
+    row_count: int | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    confidence: float | None = None
+
+    def as_row(self) -> dict[str, object]:
+        row = asdict(self)
+        row["tables"] = list(self.tables) if self.tables is not None else None
+        return row
+
+
+class RequestLogWriter:
+    """Buffers request-log rows and writes them in batches on a background thread."""
+
+    def __init__(self, store: StateStore, flush_seconds: float, buffer_max: int) -> None:
+        self._store = store
+        self._flush_seconds = flush_seconds
+        self._buffer: deque[RequestLogEntry] = deque()
+        self._buffer_max = buffer_max
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._store_down = False
+        self.written = 0
+        self.dropped = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._buffer)
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="request-log-writer", daemon=True)
+            self._thread.start()
+
+    def submit(self, entry: RequestLogEntry) -> None:
+        with self._lock:
+            if len(self._buffer) >= self._buffer_max:
+                self._buffer.popleft()
+                self.dropped += 1
+                REQUEST_LOG_DROPPED.inc()
+            self._buffer.append(entry)
+
+    def flush(self) -> int:
+        """Write everything buffered now; returns rows written. Keeps rows if the store is down."""
+        total = 0
+        while True:
+            with self._lock:
+                batch = [self._buffer.popleft() for _ in range(min(BATCH_SIZE, len(self._buffer)))]
+            if not batch:
+                return total
+            try:
+                with self._store.session() as session:
+                    session.execute(insert(RequestLogRow), [entry.as_row() for entry in batch])
+            except LakechatError as exc:
+                with self._lock:
+                    self._buffer.extendleft(reversed(batch))
+                if not self._store_down:
+                    log.warning("request log kept in memory, the store is unavailable: %s", exc.message)
+                self._store_down = True
+                return total
+            if self._store_down:
+                log.info("request log writing resumed")
+                self._store_down = False
+            total += len(batch)
+            self.written += len(batch)
+            REQUEST_LOG_WRITTEN.inc(len(batch))
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the thread and write what is left (graceful shutdown loses nothing)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.flush()
+        if self._buffer:
+            log.error("request log: %d rows could not be written at shutdown", len(self._buffer))
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(self._flush_seconds)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # the writer must outlive any single failure
+                log.exception("request log flush failed")
