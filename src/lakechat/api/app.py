@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         try:
             yield
         finally:
+            await svc.limiter.close()
             svc.request_log.close()
             svc.store.dispose()
             log.info("lakechat stopped")

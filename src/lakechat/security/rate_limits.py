@@ -11,6 +11,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, Storage
@@ -45,14 +46,20 @@ class RequestRateLimiter:
         self.backend = "memory"
         self._shared: LimitsStrategy | None = None
         self._storage: Storage | None = None
+        self._pool: Any = None
         if settings.redis_url:
+            import redis.asyncio
+
+            # our own pool, so close() can release its connections on shutdown
+            self._pool = redis.asyncio.ConnectionPool.from_url(
+                settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0
+            )
             scheme, rest = settings.redis_url.split("://", 1)
             self._storage = storage_from_string(
                 f"async+{scheme}://{rest}",
                 implementation="redispy",
                 key_prefix=f"{settings.redis_key_prefix}:ratelimit",
-                socket_timeout=1.0,
-                socket_connect_timeout=1.0,
+                connection_pool=self._pool,
             )
             self._shared = self._strategy_cls(self._storage)
             self.backend = "redis"
@@ -104,6 +111,11 @@ class RequestRateLimiter:
                 f"requests; retry in {decision.retry_after_seconds} s",
                 retry_after_seconds=decision.retry_after_seconds,
             )
+
+    async def close(self) -> None:
+        """Release Redis connections (call from the event loop that used them)."""
+        if self._pool is not None:
+            await self._pool.disconnect()
 
     async def check_shared(self) -> bool:
         """True when the shared (Redis) store answers."""

@@ -106,12 +106,32 @@ class RequestLogWriter:
                     log.warning("request log kept in memory, the store is unavailable: %s", exc.message)
                 self._store_down = True
                 return total
+            except Exception:
+                # a bad row must not block the rest: write one by one, drop only what fails
+                log.exception("request log batch failed; writing rows one at a time")
+                total += self._write_each(batch)
+                continue
             if self._store_down:
                 log.info("request log writing resumed")
                 self._store_down = False
             total += len(batch)
             self.written += len(batch)
             REQUEST_LOG_WRITTEN.inc(len(batch))
+
+    def _write_each(self, batch: list[RequestLogEntry]) -> int:
+        written = 0
+        for entry in batch:
+            try:
+                with self._store.session() as session:
+                    session.execute(insert(RequestLogRow), [entry.as_row()])
+                written += 1
+            except Exception:
+                self.dropped += 1
+                REQUEST_LOG_DROPPED.inc()
+                log.error("request log row %s could not be written and was dropped", entry.request_id)
+        self.written += written
+        REQUEST_LOG_WRITTEN.inc(written)
+        return written
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop the thread and write what is left (graceful shutdown loses nothing)."""
