@@ -84,10 +84,11 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
 
 
 @pytest.fixture
-def migrated(settings: Settings) -> StateStore:
+def migrated(settings: Settings) -> Iterator[StateStore]:
     store = StateStore(settings.state_url)
     upgrade(store)
-    return store
+    yield store
+    store.dispose()
 
 
 @pytest.fixture
@@ -96,7 +97,9 @@ def make_client() -> Iterator[Callable[[Settings], TestClient]]:
     opened: list[TestClient] = []
 
     def build(settings: Settings, app_hook: Callable[[FastAPI], None] | None = None) -> TestClient:
-        upgrade(StateStore(settings.state_url))
+        store = StateStore(settings.state_url)
+        upgrade(store)
+        store.dispose()
         app = create_app(settings)
         if app_hook:
             app_hook(app)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import typer
 
 from lakechat import __version__
 from lakechat.cli import config_cmd, db_cmd, keys_cmd, serve_cmd
-from lakechat.cli.output import fail, print_json
+from lakechat.cli.output import err_console, print_json
 from lakechat.errors import LakechatError
 
 app = typer.Typer(
@@ -54,6 +55,8 @@ def run() -> None:
     try:
         app()
     except LakechatError as exc:
-        fail(exc.message)
+        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        sys.exit(1)
     except KeyboardInterrupt:
-        fail("interrupted", code=130)
+        err_console.print("[bold red]error:[/] interrupted", highlight=False)
+        sys.exit(130)

@@ -29,7 +29,9 @@ def serve(
     check_startup(settings)
     configure_logging(settings)
     if migrate:
-        upgrade(StateStore(settings.state_url))
+        store = StateStore(settings.state_url)
+        upgrade(store)
+        store.dispose()
     _run_server(settings, host or settings.server_host, port or settings.server_port, workers or settings.server_workers)
 
 

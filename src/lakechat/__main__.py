@@ -1,0 +1,5 @@
+"""`python -m lakechat` is the `lakechat` command."""
+
+from lakechat.cli.main import run
+
+run()
