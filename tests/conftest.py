@@ -23,7 +23,9 @@ from lakechat.settings import Settings
 from lakechat.store.database import StateStore
 from lakechat.store.migrate import upgrade
 
-POSTGRES_URL = os.environ.get("LAKECHAT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "LAKECHAT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("LAKECHAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -119,7 +121,11 @@ def client(make_client: Callable[[Settings], TestClient], settings: Settings) ->
 
 
 def issue_key(client_or_store: TestClient | StateStore, **kwargs: Any) -> str:
-    store = client_or_store if isinstance(client_or_store, StateStore) else client_or_store.app.state.services.store  # type: ignore[attr-defined]
+    store = (
+        client_or_store
+        if isinstance(client_or_store, StateStore)
+        else client_or_store.app.state.services.store
+    )  # type: ignore[attr-defined]
     kwargs.setdefault("name", "test-" + secrets.token_hex(3))
     return ApiKeyService(store).create(**kwargs).secret
 

@@ -35,7 +35,9 @@ def assert_envelope(response: httpx.Response, status: int, code: str) -> dict[st
 
 
 def test_error_body_is_the_one_envelope() -> None:
-    assert error_body("x", "y", "rid") == {"error": {"code": "x", "message": "y", "request_id": "rid"}}
+    assert error_body("x", "y", "rid") == {
+        "error": {"code": "x", "message": "y", "request_id": "rid"}
+    }
     assert error_body("x", "y", "rid", [{"field": "f", "message": "m"}])["error"]["details"] == [
         {"field": "f", "message": "m"}
     ]
@@ -49,7 +51,11 @@ def test_error_codes_are_unique_and_statuses_are_http_errors() -> None:
 
 
 def test_malformed_json(client: TestClient, admin_key: str) -> None:
-    response = client.post("/api/keys", content=b"{not json", headers={"X-API-Key": admin_key, "content-type": "application/json"})
+    response = client.post(
+        "/api/keys",
+        content=b"{not json",
+        headers={"X-API-Key": admin_key, "content-type": "application/json"},
+    )
     assert_envelope(response, 400, "malformed_json")
 
 
@@ -61,13 +67,17 @@ def test_wrong_type_names_the_field(client: TestClient, admin_key: str) -> None:
 
 
 def test_unknown_field_is_refused(client: TestClient, admin_key: str) -> None:
-    response = client.post("/api/keys", json={"name": "x", "rol": "admin"}, headers={"X-API-Key": admin_key})
+    response = client.post(
+        "/api/keys", json={"name": "x", "rol": "admin"}, headers={"X-API-Key": admin_key}
+    )
     error = assert_envelope(response, 422, "validation_error")
     assert "rol" in error["message"]
 
 
 def test_bad_value_gets_a_clear_message(client: TestClient, admin_key: str) -> None:
-    response = client.post("/api/keys", json={"name": "x", "role": "superuser"}, headers={"X-API-Key": admin_key})
+    response = client.post(
+        "/api/keys", json={"name": "x", "role": "superuser"}, headers={"X-API-Key": admin_key}
+    )
     error = assert_envelope(response, 400, "bad_request")
     assert "viewer, analyst, admin" in error["message"]
 
@@ -86,8 +96,16 @@ def test_missing_key(client: TestClient) -> None:
 
 
 def test_invalid_key(client: TestClient) -> None:
-    assert_envelope(client.get("/api/whoami", headers={"X-API-Key": "lc_nope1234_abcdefghijklmnop"}), 401, "invalid_api_key")
-    assert_envelope(client.get("/api/whoami", headers={"Authorization": "Bearer garbage"}), 401, "invalid_api_key")
+    assert_envelope(
+        client.get("/api/whoami", headers={"X-API-Key": "lc_nope1234_abcdefghijklmnop"}),
+        401,
+        "invalid_api_key",
+    )
+    assert_envelope(
+        client.get("/api/whoami", headers={"Authorization": "Bearer garbage"}),
+        401,
+        "invalid_api_key",
+    )
 
 
 def test_revoked_key(client: TestClient) -> None:
@@ -95,8 +113,13 @@ def test_revoked_key(client: TestClient) -> None:
     issued = service.create(name="soon-revoked")
     assert client.get("/api/whoami", headers={"X-API-Key": issued.secret}).status_code == 200
     admin = issue_key(client, role="admin")
-    assert client.delete(f"/api/keys/{issued.info.id}", headers={"X-API-Key": admin}).status_code == 200
-    assert_envelope(client.get("/api/whoami", headers={"X-API-Key": issued.secret}), 401, "api_key_revoked")
+    assert (
+        client.delete(f"/api/keys/{issued.info.id}", headers={"X-API-Key": admin}).status_code
+        == 200
+    )
+    assert_envelope(
+        client.get("/api/whoami", headers={"X-API-Key": issued.secret}), 401, "api_key_revoked"
+    )
 
 
 def test_expired_key(client: TestClient) -> None:
@@ -107,17 +130,27 @@ def test_expired_key(client: TestClient) -> None:
     from lakechat.store.models import ApiKeyRow
 
     with store.session() as session:
-        session.execute(update(ApiKeyRow).where(ApiKeyRow.id == issued.info.id).values(expires_at=utcnow() - timedelta(seconds=1)))
-    assert_envelope(client.get("/api/whoami", headers={"X-API-Key": issued.secret}), 401, "api_key_expired")
+        session.execute(
+            update(ApiKeyRow)
+            .where(ApiKeyRow.id == issued.info.id)
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+    assert_envelope(
+        client.get("/api/whoami", headers={"X-API-Key": issued.secret}), 401, "api_key_expired"
+    )
 
 
 def test_missing_scope(client: TestClient) -> None:
     viewer = issue_key(client, role="viewer")
-    error = assert_envelope(client.get("/internal/status", headers={"X-API-Key": viewer}), 403, "missing_scope")
+    error = assert_envelope(
+        client.get("/internal/status", headers={"X-API-Key": viewer}), 403, "missing_scope"
+    )
     assert "admin" in error["message"]
 
 
-def test_over_the_rate_limit(make_client: Callable[[Settings], TestClient], make_settings: Callable[..., Settings]) -> None:
+def test_over_the_rate_limit(
+    make_client: Callable[[Settings], TestClient], make_settings: Callable[..., Settings]
+) -> None:
     client = make_client(make_settings(rate_limit_per_minute=2))
     key = issue_key(client)
     for _ in range(2):
@@ -127,21 +160,31 @@ def test_over_the_rate_limit(make_client: Callable[[Settings], TestClient], make
     assert 1 <= int(response.headers["retry-after"]) <= 60
 
 
-def test_dependency_down(make_client: Callable[[Settings], TestClient], make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+def test_dependency_down(
+    make_client: Callable[[Settings], TestClient],
+    make_settings: Callable[..., Settings],
+    tmp_path: Path,
+) -> None:
     client = make_client(make_settings())
     key = issue_key(client)
     # point the running app's store at a PostgreSQL port where nothing listens
     from lakechat.store.database import StateStore
 
     services = client.app.state.services  # type: ignore[attr-defined]
-    dead = StateStore(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none", connect_timeout=1)
+    dead = StateStore(
+        f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none", connect_timeout=1
+    )
     object.__setattr__(services.keys, "_store", dead)
     services.keys._cache.clear()
-    error = assert_envelope(client.get("/api/whoami", headers={"X-API-Key": key}), 503, "dependency_unavailable")
+    error = assert_envelope(
+        client.get("/api/whoami", headers={"X-API-Key": key}), 503, "dependency_unavailable"
+    )
     assert "state store" in error["message"]
 
 
-def test_unexpected_exception_has_no_stack_trace(make_client: Callable[..., TestClient], settings: Settings) -> None:
+def test_unexpected_exception_has_no_stack_trace(
+    make_client: Callable[..., TestClient], settings: Settings
+) -> None:
     def add_broken_route(app: FastAPI) -> None:
         @app.get("/boom")
         async def boom() -> None:
@@ -150,10 +193,13 @@ def test_unexpected_exception_has_no_stack_trace(make_client: Callable[..., Test
     client = make_client(settings, add_broken_route)
     response = client.get("/boom")
     error = assert_envelope(response, 500, "internal_error")
+    assert error["message"].startswith("lakechat hit an unexpected error")
     assert "internals" not in response.text and "RuntimeError" not in response.text
 
 
-def test_lakechat_error_raised_in_a_route(make_client: Callable[..., TestClient], settings: Settings) -> None:
+def test_lakechat_error_raised_in_a_route(
+    make_client: Callable[..., TestClient], settings: Settings
+) -> None:
     def add_route(app: FastAPI) -> None:
         @app.get("/conflict")
         async def conflict() -> None:
@@ -165,7 +211,9 @@ def test_lakechat_error_raised_in_a_route(make_client: Callable[..., TestClient]
     assert error["message"] == "already there"
 
 
-def test_payload_too_large(make_client: Callable[[Settings], TestClient], make_settings: Callable[..., Settings]) -> None:
+def test_payload_too_large(
+    make_client: Callable[[Settings], TestClient], make_settings: Callable[..., Settings]
+) -> None:
     client = make_client(make_settings(max_request_mb=0.001))
     key = issue_key(client, role="admin")
     response = client.post("/api/keys", json={"name": "x" * 5000}, headers={"X-API-Key": key})
@@ -188,7 +236,9 @@ def test_every_success_carries_a_request_id(client: TestClient) -> None:
         assert response.headers["x-request-id"]
 
 
-def test_every_error_class_maps_to_its_status(make_client: Callable[..., TestClient], settings: Settings) -> None:
+def test_every_error_class_maps_to_its_status(
+    make_client: Callable[..., TestClient], settings: Settings
+) -> None:
     classes = [cls for cls in all_error_classes() if cls.__init__ is LakechatError.__init__]
 
     def add_route(app: FastAPI) -> None:
@@ -206,5 +256,3 @@ def test_both_key_headers_work(client: TestClient, header: str) -> None:
     key = issue_key(client)
     value = key if header == "X-API-Key" else f"Bearer {key}"
     assert client.get("/api/whoami", headers={header: value}).status_code == 200
-
-

@@ -24,22 +24,40 @@ pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields and k != "PROMETHEUS_MULTIPROC_DIR"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.lower() not in Settings.model_fields and k != "PROMETHEUS_MULTIPROC_DIR"
+    }
     env.update(extra)
     return env
 
 
 @pytest.fixture
-def server(redis_url: str, redis_prefix: str, home: Path) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
+def server(
+    redis_url: str, redis_prefix: str, home: Path
+) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
     port = free_port()
     env = clean_env(
-        LAKECHAT_HOME=str(home), REDIS_URL=redis_url, REDIS_KEY_PREFIX=redis_prefix,
-        RATE_LIMIT_PER_MINUTE="10", LOG_LEVEL="WARNING", REQUEST_LOG_FLUSH_SECONDS="30",
+        LAKECHAT_HOME=str(home),
+        REDIS_URL=redis_url,
+        REDIS_KEY_PREFIX=redis_prefix,
+        RATE_LIMIT_PER_MINUTE="10",
+        LOG_LEVEL="WARNING",
+        REQUEST_LOG_FLUSH_SECONDS="30",
     )
-    subprocess.run([sys.executable, "-m", "lakechat", "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "lakechat", "db", "upgrade"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     created = subprocess.run(
         [sys.executable, "-m", "lakechat", "keys", "create", "--name", "load", "--json"],
-        env=env, check=True, capture_output=True, text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     import json
 
@@ -47,8 +65,20 @@ def server(redis_url: str, redis_prefix: str, home: Path) -> Iterator[tuple[str,
     log_path = home / "server.log"
     log_file = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "lakechat", "serve", "--workers", "2", "--port", str(port), "--no-migrate"],
-        env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "lakechat",
+            "serve",
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+            "--no-migrate",
+        ],
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -91,13 +121,21 @@ def test_two_workers_share_one_budget(server, home: Path) -> None:  # type: igno
     # /metrics sums both workers whichever one answers the scrape
     for _ in range(4):
         text = httpx.get(base + "/metrics", timeout=10).text
-        assert metric(text, "http_requests_total", method="GET", route="/api/whoami", status="200") == 10
-        assert metric(text, "http_requests_total", method="GET", route="/api/whoami", status="429") == 20
+        assert (
+            metric(text, "http_requests_total", method="GET", route="/api/whoami", status="200")
+            == 10
+        )
+        assert (
+            metric(text, "http_requests_total", method="GET", route="/api/whoami", status="429")
+            == 20
+        )
         assert metric(text, "lakechat_errors_total", code="rate_limited") == 20
 
     # a graceful shutdown writes every buffered request-log row (flush interval is 30 s)
     process.send_signal(signal.SIGTERM)
     assert process.wait(30) == 0
     with sqlite3.connect(home / "lakechat.db") as conn:
-        rows = conn.execute("SELECT http_status, count(*) FROM request_log WHERE route = '/api/whoami' GROUP BY 1").fetchall()
+        rows = conn.execute(
+            "SELECT http_status, count(*) FROM request_log WHERE route = '/api/whoami' GROUP BY 1"
+        ).fetchall()
     assert dict(rows) == {200: 10, 429: 20}

@@ -31,10 +31,14 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.server_port == 8000
     assert settings.enable_auth is True
     assert settings.lakechat_home == Path(".lakechat")
-    assert settings.state_url.startswith("sqlite:///") and settings.state_url.endswith(".lakechat/lakechat.db")
+    assert settings.state_url.startswith("sqlite:///") and settings.state_url.endswith(
+        ".lakechat/lakechat.db"
+    )
 
 
-def test_environment_beats_file_beats_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_environment_beats_file_beats_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     config = write_config(
         tmp_path / "config.yaml",
         "server:\n  port: 9001\n  workers: 3\nlogging:\n  level: debug\nfeatures:\n  enable_sql_execution: false\n",
@@ -88,14 +92,18 @@ query_max_rows: 77
     assert s.query_max_rows == 77
 
 
-def test_unknown_config_key_suggests_the_right_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_unknown_config_key_suggests_the_right_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     config = write_config(tmp_path / "c.yaml", "security:\n  enable_auht: true\n")
     monkeypatch.setenv("LAKECHAT_CONFIG", str(config))
     with pytest.raises(ConfigurationError, match=r"security.enable_auht.*did you mean enable_auth"):
         load_settings()
 
 
-def test_invalid_yaml_and_missing_file_are_clear(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_invalid_yaml_and_missing_file_are_clear(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     config = write_config(tmp_path / "c.yaml", "server: [unclosed\n")
     monkeypatch.setenv("LAKECHAT_CONFIG", str(config))
     with pytest.raises(ConfigurationError, match="cannot read config file"):
@@ -131,7 +139,9 @@ def test_invalid_encryption_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> N
         load_settings()
 
 
-@pytest.mark.parametrize("value", ["changethis", "your-token", "", "  ", "<your token>", "CHANGEME"])
+@pytest.mark.parametrize(
+    "value", ["changethis", "your-token", "", "  ", "<your token>", "CHANGEME"]
+)
 def test_placeholders(value: str) -> None:
     assert is_placeholder(value)
 
@@ -165,7 +175,9 @@ def test_production_accepts_safe_settings(monkeypatch: pytest.MonkeyPatch) -> No
         ({"DATABRICKS_HOST": "https://x"}, "DATABRICKS_TOKEN"),
     ],
 )
-def test_production_refuses_unsafe_settings(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], named: str) -> None:
+def test_production_refuses_unsafe_settings(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], named: str
+) -> None:
     production(monkeypatch, **env)
     with pytest.raises(ConfigurationError, match=named):
         create_app(load_settings(), configure_logs=False)

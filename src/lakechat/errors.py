@@ -39,7 +39,9 @@ class LakechatError(Exception):
 
     code: ClassVar[str] = "internal_error"
     status: ClassVar[int] = 500
-    default_message: ClassVar[str] = "lakechat hit an unexpected error; the request id is in the logs"
+    default_message: ClassVar[str] = (
+        "lakechat hit an unexpected error; the request id is in the logs"
+    )
 
     def __init__(
         self,

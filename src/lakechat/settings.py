@@ -52,13 +52,23 @@ class Settings(BaseSettings):
     )
 
     # environment and data directory
-    environment: Environment = Field("development", description="development, staging or production; production refuses unsafe settings.")
-    lakechat_home: Path = Field(Path(".lakechat"), description="Data directory for everything the embedded defaults write.")
-    lakechat_config: Path | None = Field(None, description="Path of config.yaml (default: ./config.yaml, then $LAKECHAT_HOME/config.yaml).")
+    environment: Environment = Field(
+        "development",
+        description="development, staging or production; production refuses unsafe settings.",
+    )
+    lakechat_home: Path = Field(
+        Path(".lakechat"), description="Data directory for everything the embedded defaults write."
+    )
+    lakechat_config: Path | None = Field(
+        None,
+        description="Path of config.yaml (default: ./config.yaml, then $LAKECHAT_HOME/config.yaml).",
+    )
 
     # databricks
     databricks_host: str | None = Field(None, description="Databricks workspace URL.")
-    databricks_token: SecretStr | None = Field(None, description="Databricks personal access token.")
+    databricks_token: SecretStr | None = Field(
+        None, description="Databricks personal access token."
+    )
     databricks_warehouse_id: str | None = Field(None, description="Databricks SQL warehouse id.")
 
     # language models
@@ -66,65 +76,141 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(None, description="OpenAI (or compatible) API key.")
 
     # state, cache, vectors, files
-    database_url: str | None = Field(None, description="State store URL; default a SQLite file in the data directory. postgresql:// selects PostgreSQL.")
-    redis_url: str | None = Field(None, description="Redis URL for the shared cache and rate limits; unset keeps both in memory.")
-    redis_key_prefix: str = Field("lakechat", description="Prefix of every key lakechat writes to Redis.")
-    qdrant_url: str | None = Field(None, description="Qdrant server URL for the document vector index.")
+    database_url: str | None = Field(
+        None,
+        description="State store URL; default a SQLite file in the data directory. postgresql:// selects PostgreSQL.",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL for the shared cache and rate limits; unset keeps both in memory.",
+    )
+    redis_key_prefix: str = Field(
+        "lakechat", description="Prefix of every key lakechat writes to Redis."
+    )
+    qdrant_url: str | None = Field(
+        None, description="Qdrant server URL for the document vector index."
+    )
     qdrant_api_key: SecretStr | None = Field(None, description="Qdrant API key.")
-    files_url: str | None = Field(None, description="Where uploaded files are kept; default $LAKECHAT_HOME/files.")
+    files_url: str | None = Field(
+        None, description="Where uploaded files are kept; default $LAKECHAT_HOME/files."
+    )
 
     # server
-    server_host: str = Field("127.0.0.1", description="Address `lakechat serve` binds; 0.0.0.0 in containers.")
+    server_host: str = Field(
+        "127.0.0.1", description="Address `lakechat serve` binds; 0.0.0.0 in containers."
+    )
     server_port: int = Field(8000, ge=1, le=65535, description="Port `lakechat serve` listens on.")
-    server_workers: int = Field(1, ge=1, le=64, description="Worker processes for `lakechat serve`.")
-    server_timeout: int = Field(30, ge=1, description="Seconds in-flight requests get to finish on shutdown.")
+    server_workers: int = Field(
+        1, ge=1, le=64, description="Worker processes for `lakechat serve`."
+    )
+    server_timeout: int = Field(
+        30, ge=1, description="Seconds in-flight requests get to finish on shutdown."
+    )
     max_request_mb: float = Field(10.0, gt=0, description="Largest request body accepted, in MiB.")
 
     # logging
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field("INFO", description="Lowest level written to the log.")
-    log_format: Literal["json", "text"] = Field("json", description="json (one object a line) or text.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "INFO", description="Lowest level written to the log."
+    )
+    log_format: Literal["json", "text"] = Field(
+        "json", description="json (one object a line) or text."
+    )
     log_to_file: bool = Field(False, description="Also write the log to a rotating file.")
-    log_file_path: Path | None = Field(None, description="Log file; default $LAKECHAT_HOME/logs/lakechat.log.")
-    log_file_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Rotate the log file at this size.")
+    log_file_path: Path | None = Field(
+        None, description="Log file; default $LAKECHAT_HOME/logs/lakechat.log."
+    )
+    log_file_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Rotate the log file at this size."
+    )
     log_file_backup_count: int = Field(5, ge=0, description="Rotated log files kept.")
 
     # security
-    enable_auth: bool = Field(True, description="Require API keys; false (development only) runs every request as a local admin.")
-    api_key_header: str = Field("X-API-Key", description="Header that carries the API key (Authorization: Bearer also works).")
-    encryption_key: SecretStr | None = Field(None, description="Fernet key encrypting stored credentials; required in production.")
-    auth_cache_seconds: float = Field(5.0, ge=0, description="Seconds a verified key is remembered per worker (revocation takes effect within this).")
+    enable_auth: bool = Field(
+        True,
+        description="Require API keys; false (development only) runs every request as a local admin.",
+    )
+    api_key_header: str = Field(
+        "X-API-Key",
+        description="Header that carries the API key (Authorization: Bearer also works).",
+    )
+    encryption_key: SecretStr | None = Field(
+        None, description="Fernet key encrypting stored credentials; required in production."
+    )
+    auth_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="Seconds a verified key is remembered per worker (revocation takes effect within this).",
+    )
     enable_cors: bool = Field(True, description="Send CORS headers for ALLOWED_ORIGINS.")
-    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Comma-separated origins allowed by CORS.")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated origins allowed by CORS."
+    )
 
     # rate limits
     rate_limit_enabled: bool = Field(True, description="Apply rate limits.")
-    rate_limit_per_minute: int = Field(120, ge=1, description="Requests a minute per principal (or client IP) for each route class.")
-    rate_limit_strategy: Literal["moving-window", "fixed-window", "sliding-window-counter"] = Field("moving-window", description="Algorithm of the `limits` library.")
-    rate_limit_query: int | None = Field(None, ge=1, description="Override for the query route class.")
-    rate_limit_chat: int | None = Field(None, ge=1, description="Override for the chat route class.")
+    rate_limit_per_minute: int = Field(
+        120,
+        ge=1,
+        description="Requests a minute per principal (or client IP) for each route class.",
+    )
+    rate_limit_strategy: Literal["moving-window", "fixed-window", "sliding-window-counter"] = Field(
+        "moving-window", description="Algorithm of the `limits` library."
+    )
+    rate_limit_query: int | None = Field(
+        None, ge=1, description="Override for the query route class."
+    )
+    rate_limit_chat: int | None = Field(
+        None, ge=1, description="Override for the chat route class."
+    )
     rate_limit_sql: int | None = Field(None, ge=1, description="Override for the sql route class.")
-    rate_limit_catalog: int | None = Field(None, ge=1, description="Override for the catalog route class.")
-    rate_limit_docs: int | None = Field(None, ge=1, description="Override for the docs route class.")
-    rate_limit_health: int | None = Field(None, ge=1, description="Override for the health route class (monitoring API).")
-    rate_limit_admin: int | None = Field(None, ge=1, description="Override for the admin route class.")
+    rate_limit_catalog: int | None = Field(
+        None, ge=1, description="Override for the catalog route class."
+    )
+    rate_limit_docs: int | None = Field(
+        None, ge=1, description="Override for the docs route class."
+    )
+    rate_limit_health: int | None = Field(
+        None, ge=1, description="Override for the health route class (monitoring API)."
+    )
+    rate_limit_admin: int | None = Field(
+        None, ge=1, description="Override for the admin route class."
+    )
 
     # cache and queries
     cache_enabled: bool = Field(True, description="Cache query results (feature flag `caching`).")
     cache_ttl_seconds: int = Field(300, ge=1, description="Seconds a cached result lives.")
     cache_max_rows: int = Field(10_000, ge=1, description="Results with more rows are not cached.")
-    query_max_rows: int = Field(10_000, ge=1, description="Rows returned at most; more sets truncated.")
-    query_timeout_seconds: float = Field(30.0, gt=0, description="A query running longer is cancelled.")
-    session_timeout_hours: float = Field(24.0, gt=0, description="Chat sessions expire after this many idle hours.")
+    query_max_rows: int = Field(
+        10_000, ge=1, description="Rows returned at most; more sets truncated."
+    )
+    query_timeout_seconds: float = Field(
+        30.0, gt=0, description="A query running longer is cancelled."
+    )
+    session_timeout_hours: float = Field(
+        24.0, gt=0, description="Chat sessions expire after this many idle hours."
+    )
 
     # feature flags
-    feature_sql_execution: bool = Field(True, description="Allow raw read-only SQL (feature flag `sql_execution`).")
-    feature_batch_operations: bool = Field(True, description="Allow many-object catalog changes as jobs (flag `batch_operations`).")
-    feature_audit_logging: bool = Field(True, description="Write the audit log (flag `audit_logging`).")
+    feature_sql_execution: bool = Field(
+        True, description="Allow raw read-only SQL (feature flag `sql_execution`)."
+    )
+    feature_batch_operations: bool = Field(
+        True, description="Allow many-object catalog changes as jobs (flag `batch_operations`)."
+    )
+    feature_audit_logging: bool = Field(
+        True, description="Write the audit log (flag `audit_logging`)."
+    )
 
     # internals worth tuning
-    request_log_flush_seconds: float = Field(1.0, gt=0, description="How often the buffered request log is written.")
-    request_log_buffer_max: int = Field(50_000, ge=100, description="Request-log rows held while the store is down.")
-    health_check_timeout_seconds: float = Field(2.0, gt=0, description="Each dependency check gives up after this.")
+    request_log_flush_seconds: float = Field(
+        1.0, gt=0, description="How often the buffered request log is written."
+    )
+    request_log_buffer_max: int = Field(
+        50_000, ge=100, description="Request-log rows held while the store is down."
+    )
+    health_check_timeout_seconds: float = Field(
+        2.0, gt=0, description="Each dependency check gives up after this."
+    )
     metrics_enabled: bool = Field(True, description="Serve /metrics.")
 
     @field_validator("allowed_origins", mode="before")
@@ -142,7 +228,11 @@ class Settings(BaseSettings):
     @field_validator("encryption_key")
     @classmethod
     def _check_fernet(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and value.get_secret_value() and not is_placeholder(value.get_secret_value()):
+        if (
+            value is not None
+            and value.get_secret_value()
+            and not is_placeholder(value.get_secret_value())
+        ):
             from cryptography.fernet import Fernet
 
             try:
@@ -231,7 +321,9 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigurationError("invalid settings: " + "; ".join(problems)) from None
 
 
-def setting_sources(settings: Settings, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
+def setting_sources(
+    settings: Settings, overrides: Mapping[str, Any] | None = None
+) -> dict[str, str]:
     """Where each setting's value came from: argument, env:NAME, config file or default."""
     env = {key.lower(): key for key in os.environ}
     source = ConfigFileSource(Settings)
@@ -248,7 +340,13 @@ def setting_sources(settings: Settings, overrides: Mapping[str, Any] | None = No
     return result
 
 
-SECRET_FIELDS = ("databricks_token", "anthropic_api_key", "openai_api_key", "qdrant_api_key", "encryption_key")
+SECRET_FIELDS = (
+    "databricks_token",
+    "anthropic_api_key",
+    "openai_api_key",
+    "qdrant_api_key",
+    "encryption_key",
+)
 URL_FIELDS_WITH_PASSWORDS = ("database_url", "redis_url", "qdrant_url")
 
 
@@ -307,8 +405,14 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("ENCRYPTION_KEY is not set; make one with `lakechat keys encryption-key`")
     for name in SECRET_FIELDS:
         secret = getattr(settings, name)
-        if secret is not None and (sources[name] != "default") and is_placeholder(secret.get_secret_value()):
-            problems.append(f"{name.upper()} is a placeholder ({secret.get_secret_value()!r}); set the real secret")
+        if (
+            secret is not None
+            and (sources[name] != "default")
+            and is_placeholder(secret.get_secret_value())
+        ):
+            problems.append(
+                f"{name.upper()} is a placeholder ({secret.get_secret_value()!r}); set the real secret"
+            )
     for name in URL_FIELDS_WITH_PASSWORDS:
         url = getattr(settings, name)
         password = url_password(url) if url else None

@@ -90,8 +90,8 @@ def read_config_file(path: Path, fields: set[str]) -> tuple[dict[str, Any], dict
         values[name] = value
         origins[name] = origin
 
-    for section, content in data.items():
-        section = str(section)
+    for raw_section, content in data.items():
+        section = str(raw_section)
         if section == "environment" and not isinstance(content, dict):
             place("environment", content, "environment")
             continue
@@ -101,8 +101,8 @@ def read_config_file(path: Path, fields: set[str]) -> tuple[dict[str, Any], dict
             else:
                 unknown.append(_unknown(section, known_keys))
             continue
-        for key, value in content.items():
-            key = str(key)
+        for raw_key, value in content.items():
+            key = str(raw_key)
             match = next((c for c in _candidates(section, key) if c in fields), None)
             if match is None:
                 unknown.append(_unknown(f"{section}.{key}", known_keys))

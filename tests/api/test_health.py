@@ -35,7 +35,9 @@ def test_guide_shapes(client: TestClient) -> None:
 
 
 @pytest.mark.redis
-def test_v1_health_reports_redis(make_client, make_settings, redis_url: str, redis_prefix: str) -> None:  # type: ignore[no-untyped-def]
+def test_v1_health_reports_redis(
+    make_client, make_settings, redis_url: str, redis_prefix: str
+) -> None:  # type: ignore[no-untyped-def]
     client = make_client(make_settings(redis_url=redis_url, redis_key_prefix=redis_prefix))
     assert client.get("/v1/health").json()["cache"] == {"enabled": True, "redis_available": True}
 
@@ -77,7 +79,10 @@ def test_internal_status_is_admin_only(client: TestClient) -> None:
     assert body["encryption_configured"] is False
     assert body["redis"] == {"configured": False, "available": False}
     assert body["cache"]["backend"] == "memory"
-    assert body["rate_limits"]["storage"] == "memory" and body["rate_limits"]["classes"]["query"] == 120
+    assert (
+        body["rate_limits"]["storage"] == "memory"
+        and body["rate_limits"]["classes"]["query"] == 120
+    )
     assert body["guards"]["sql_execution"] is True
     assert body["database"]["backend"] == "sqlite" and body["database"]["up_to_date"] is True
 
@@ -87,7 +92,10 @@ def test_internal_status_reports_encryption(make_client, make_settings) -> None:
 
     client = make_client(make_settings(encryption_key=Fernet.generate_key().decode()))
     admin = issue_key(client, role="admin")
-    assert client.get("/internal/status", headers={"X-API-Key": admin}).json()["encryption_configured"] is True
+    assert (
+        client.get("/internal/status", headers={"X-API-Key": admin}).json()["encryption_configured"]
+        is True
+    )
 
 
 def metric(text: str, name: str, **labels: str) -> float:
@@ -120,7 +128,10 @@ def test_metrics_count_requests_errors_and_durations(client: TestClient) -> None
 
 def test_cors_for_allowed_origins_only(make_client, make_settings) -> None:  # type: ignore[no-untyped-def]
     client = make_client(make_settings(allowed_origins=["http://bi.example"]))
-    ok = client.options("/api/whoami", headers={"Origin": "http://bi.example", "Access-Control-Request-Method": "GET"})
+    ok = client.options(
+        "/api/whoami",
+        headers={"Origin": "http://bi.example", "Access-Control-Request-Method": "GET"},
+    )
     assert ok.headers.get("access-control-allow-origin") == "http://bi.example"
     other = client.get("/health/live", headers={"Origin": "http://evil.example"})
     assert "access-control-allow-origin" not in other.headers

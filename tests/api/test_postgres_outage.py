@@ -62,7 +62,11 @@ def test_outage_and_recovery(postgres_url: str, make_client, make_settings) -> N
     from lakechat.store.models import RequestLogRow
 
     with services.store.session() as session:
-        codes = list(session.scalars(select(RequestLogRow.error_code).where(RequestLogRow.route == "/api/keys")))
+        codes = list(
+            session.scalars(
+                select(RequestLogRow.error_code).where(RequestLogRow.route == "/api/keys")
+            )
+        )
     assert "dependency_unavailable" in codes
     with services.store.session() as session:
         assert (session.scalar(select(func.count()).select_from(RequestLogRow)) or 0) >= 4

@@ -13,14 +13,21 @@ import pytest
 from lakechat.settings import Settings
 
 
-def lakechat(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+def lakechat(
+    *args: str, env: dict[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
     full_env.update(env or {})
     full_env["LAKECHAT_HOME"] = os.environ["LAKECHAT_HOME"]
     full_env.setdefault("COLUMNS", "200")
     return subprocess.run(
-        [sys.executable, "-m", "lakechat", *args], capture_output=True, text=True,
-        env=full_env, input=input, timeout=120, check=False,
+        [sys.executable, "-m", "lakechat", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=input,
+        timeout=120,
+        check=False,
     )
 
 
@@ -38,10 +45,21 @@ def test_version() -> None:
 def test_config_show_masks_secrets_and_names_sources(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text("server:\n  port: 9999\n")
-    out = json.loads(ok("--config", str(config), "config", "show", "--json", env={"DATABRICKS_TOKEN": "dapi-very-secret", "QUERY_MAX_ROWS": "50"}))
+    out = json.loads(
+        ok(
+            "--config",
+            str(config),
+            "config",
+            "show",
+            "--json",
+            env={"DATABRICKS_TOKEN": "dapi-very-secret", "QUERY_MAX_ROWS": "50"},
+        )
+    )
     assert out["databricks_token"] == {"value": "***", "source": "env:DATABRICKS_TOKEN"}
     assert out["query_max_rows"] == {"value": 50, "source": "env:QUERY_MAX_ROWS"}
-    assert out["server_port"]["value"] == 9999 and out["server_port"]["source"].endswith("server.port")
+    assert out["server_port"]["value"] == 9999 and out["server_port"]["source"].endswith(
+        "server.port"
+    )
     table = ok("config", "show", env={"DATABRICKS_TOKEN": "dapi-very-secret"})
     assert "DATABRICKS_TOKEN" in table and "dapi-very-secret" not in table
 
@@ -52,7 +70,12 @@ def test_config_check_production() -> None:
     problems = json.loads(result.stdout)["problems"]
     assert any("ENCRYPTION_KEY" in p for p in problems)
     key = ok("keys", "encryption-key").strip()
-    assert json.loads(ok("config", "check", "--production", "--json", env={"ENCRYPTION_KEY": key}))["ok"] is True
+    assert (
+        json.loads(ok("config", "check", "--production", "--json", env={"ENCRYPTION_KEY": key}))[
+            "ok"
+        ]
+        is True
+    )
 
 
 def test_bad_setting_is_a_clear_error() -> None:
@@ -97,7 +120,21 @@ def test_restore_asks_first() -> None:
 
 def test_keys_create_list_revoke() -> None:
     ok("db", "upgrade")
-    created = json.loads(ok("keys", "create", "--name", "bi", "--tenant", "acme", "--role", "analyst", "--expires", "30d", "--json"))
+    created = json.loads(
+        ok(
+            "keys",
+            "create",
+            "--name",
+            "bi",
+            "--tenant",
+            "acme",
+            "--role",
+            "analyst",
+            "--expires",
+            "30d",
+            "--json",
+        )
+    )
     assert created["tenant"] == "acme" and created["role"] == "analyst" and created["expires_at"]
     human = ok("keys", "create", "--name", "ops", "--scope", "health:read", "--group", "sre")
     assert "not shown again" in human and "lc_" in human

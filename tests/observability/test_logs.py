@@ -43,8 +43,11 @@ def test_json_lines_have_the_fields_and_request_id(make_client, make_settings, l
 def test_secrets_never_reach_the_log(make_client, make_settings, log_file) -> None:  # type: ignore[no-untyped-def]
     token = "dapi" + "0123456789abcdef" * 2
     settings: Settings = make_settings(
-        log_to_file=True, log_file_path=log_file, databricks_token=token,
-        database_url=None, anthropic_api_key="sk-ant-api03-supersecretvalue1234567890",
+        log_to_file=True,
+        log_file_path=log_file,
+        databricks_token=token,
+        database_url=None,
+        anthropic_api_key="sk-ant-api03-supersecretvalue1234567890",
     )
     client: TestClient = make_client(settings)
     key = issue_key(client)

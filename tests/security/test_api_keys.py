@@ -41,7 +41,9 @@ def test_explicit_scopes_and_validation(migrated: StateStore) -> None:
     service = ApiKeyService(migrated)
     issued = service.create(name="docs-bot", scopes=["docs:read", "docs:write"])
     assert service.verify(issued.secret).scopes == frozenset({"docs:read", "docs:write"})
-    with pytest.raises(BadRequest, match="unknown scope data:write; valid scopes: admin, catalog:read"):
+    with pytest.raises(
+        BadRequest, match="unknown scope data:write; valid scopes: admin, catalog:read"
+    ):
         service.create(name="x", scopes=["data:write"])
     with pytest.raises(BadRequest, match="unknown role"):
         service.create(name="x", role="root")
@@ -52,7 +54,12 @@ def test_explicit_scopes_and_validation(migrated: StateStore) -> None:
 def test_wrong_and_tampered_keys_are_invalid(migrated: StateStore) -> None:
     service = ApiKeyService(migrated)
     issued = service.create(name="k")
-    for bad in ("", "nonsense", issued.secret[:-1] + ("A" if issued.secret[-1] != "A" else "B"), "lc_zzzzzzzz_abc"):
+    for bad in (
+        "",
+        "nonsense",
+        issued.secret[:-1] + ("A" if issued.secret[-1] != "A" else "B"),
+        "lc_zzzzzzzz_abc",
+    ):
         with pytest.raises(InvalidApiKey):
             service.verify(bad)
 
@@ -67,7 +74,10 @@ def test_revocation_takes_effect_and_is_audited(migrated: StateStore) -> None:
     with pytest.raises(NotFound):
         service.revoke("no-such-key")
     with migrated.session() as session:
-        actions = [(r.action, r.principal) for r in session.scalars(select(AuditLogRow).order_by(AuditLogRow.id))]
+        actions = [
+            (r.action, r.principal)
+            for r in session.scalars(select(AuditLogRow).order_by(AuditLogRow.id))
+        ]
     assert actions == [("api_key.create", "cli"), ("api_key.revoke", "alice")]
     with migrated.session() as session:
         assert session.scalars(select(ApiKeyRow)).one().revoked_at is not None
@@ -75,7 +85,16 @@ def test_revocation_takes_effect_and_is_audited(migrated: StateStore) -> None:
 
 def test_keys_api_round_trip(client: TestClient, admin_key: str) -> None:
     headers = {"X-API-Key": admin_key}
-    created = client.post("/api/keys", json={"name": "bi", "tenant": "acme", "role": "analyst", "expires_at": "2099-01-01T00:00:00Z"}, headers=headers)
+    created = client.post(
+        "/api/keys",
+        json={
+            "name": "bi",
+            "tenant": "acme",
+            "role": "analyst",
+            "expires_at": "2099-01-01T00:00:00Z",
+        },
+        headers=headers,
+    )
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["key"].startswith("lc_") and body["tenant"] == "acme" and body["state"] == "active"
@@ -93,7 +112,10 @@ def test_non_admin_cannot_manage_keys(client: TestClient) -> None:
 
     analyst = issue_key(client, role="analyst")
     assert client.get("/api/keys", headers={"X-API-Key": analyst}).status_code == 403
-    assert client.post("/api/keys", json={"name": "x"}, headers={"X-API-Key": analyst}).status_code == 403
+    assert (
+        client.post("/api/keys", json={"name": "x"}, headers={"X-API-Key": analyst}).status_code
+        == 403
+    )
 
 
 def test_auth_disabled_runs_as_local_admin(make_client, make_settings) -> None:  # type: ignore[no-untyped-def]

@@ -31,9 +31,15 @@ def test_memory_limit_per_identity(make_settings) -> None:  # type: ignore[no-un
 
 
 def test_route_class_override(make_settings) -> None:  # type: ignore[no-untyped-def]
-    settings: Settings = make_settings(rate_limit_per_minute=100, rate_limit_query=2, rate_limit_chat=1)
+    settings: Settings = make_settings(
+        rate_limit_per_minute=100, rate_limit_query=2, rate_limit_chat=1
+    )
     limiter = RequestRateLimiter(settings)
-    assert limiter.limit_for("query") == 2 and limiter.limit_for("chat") == 1 and limiter.limit_for("docs") == 100
+    assert (
+        limiter.limit_for("query") == 2
+        and limiter.limit_for("chat") == 1
+        and limiter.limit_for("docs") == 100
+    )
 
     async def scenario() -> None:
         await limiter.enforce("query", "k")
@@ -58,8 +64,12 @@ def test_disabled_limits_never_refuse(make_settings) -> None:  # type: ignore[no
 
 
 @pytest.mark.redis
-def test_redis_budget_is_shared_between_workers(make_settings, redis_url: str, redis_prefix: str) -> None:  # type: ignore[no-untyped-def]
-    settings = make_settings(redis_url=redis_url, redis_key_prefix=redis_prefix, rate_limit_per_minute=4)
+def test_redis_budget_is_shared_between_workers(
+    make_settings, redis_url: str, redis_prefix: str
+) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(
+        redis_url=redis_url, redis_key_prefix=redis_prefix, rate_limit_per_minute=4
+    )
     worker_a, worker_b = RequestRateLimiter(settings), RequestRateLimiter(settings)
     assert worker_a.backend == "redis"
 
@@ -77,7 +87,9 @@ def test_redis_budget_is_shared_between_workers(make_settings, redis_url: str, r
 
 @pytest.mark.redis
 def test_redis_down_falls_back_to_memory(make_settings) -> None:  # type: ignore[no-untyped-def]
-    settings = make_settings(redis_url=f"redis://127.0.0.1:{free_port()}/0", rate_limit_per_minute=2)
+    settings = make_settings(
+        redis_url=f"redis://127.0.0.1:{free_port()}/0", rate_limit_per_minute=2
+    )
     limiter = RequestRateLimiter(settings)
 
     async def scenario() -> list[bool]:

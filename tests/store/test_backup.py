@@ -51,7 +51,9 @@ def test_backup_does_not_overwrite(store: StateStore, tmp_path: Path) -> None:
         backup(store, target)
 
 
-def test_restore_refuses_a_file_that_is_not_a_backup_and_keeps_the_data(store: StateStore, tmp_path: Path) -> None:
+def test_restore_refuses_a_file_that_is_not_a_backup_and_keeps_the_data(
+    store: StateStore, tmp_path: Path
+) -> None:
     ApiKeyService(store).create(name="precious")
     junk = tmp_path / "junk.bak"
     junk.write_bytes(b"this is not a database at all" * 100)

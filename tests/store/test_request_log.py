@@ -15,8 +15,15 @@ from lakechat.store.request_log import RequestLogEntry, RequestLogWriter
 
 def entry(n: int) -> RequestLogEntry:
     return RequestLogEntry(
-        request_id=f"r{n}", time=datetime.now(UTC), method="GET", route="/api/x",
-        http_status=200, status="ok", latency_ms=1.0, principal="p", tables=("a.b.c",),
+        request_id=f"r{n}",
+        time=datetime.now(UTC),
+        method="GET",
+        route="/api/x",
+        http_status=200,
+        status="ok",
+        latency_ms=1.0,
+        principal="p",
+        tables=("a.b.c",),
     )
 
 
@@ -75,8 +82,17 @@ def test_a_row_the_database_refuses_does_not_block_the_others(postgres_url: str)
     upgrade(store)
     writer = RequestLogWriter(store, flush_seconds=3600, buffer_max=1000)
     writer.submit(entry(1))
-    writer.submit(RequestLogEntry(request_id="bad", time=datetime.now(UTC), method="GET", route="/" + "x" * 400,
-                                  http_status=200, status="ok", latency_ms=1.0))
+    writer.submit(
+        RequestLogEntry(
+            request_id="bad",
+            time=datetime.now(UTC),
+            method="GET",
+            route="/" + "x" * 400,
+            http_status=200,
+            status="ok",
+            latency_ms=1.0,
+        )
+    )
     writer.submit(entry(2))
     assert writer.flush() == 2
     assert writer.dropped == 1 and writer.pending == 0

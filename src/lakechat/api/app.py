@@ -31,7 +31,12 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc.request_log.start()
-        log.info("lakechat %s serving (%s, state store %s)", __version__, settings.environment, svc.store.backend)
+        log.info(
+            "lakechat %s serving (%s, state store %s)",
+            __version__,
+            settings.environment,
+            svc.store.backend,
+        )
         try:
             yield
         finally:

@@ -50,15 +50,21 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def access(scope: str | None, route_class: str = "default") -> Callable[[Request], Awaitable[Principal]]:
+def access(
+    scope: str | None, route_class: str = "default"
+) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency that authenticates, authorizes ``scope`` and applies the rate limit."""
 
     async def dependency(request: Request) -> Principal:
         principal = await authenticate(request)
         request.state.principal = principal
         if scope is not None and not principal.has_scope(scope):
-            raise MissingScope(f"this route needs the {scope!r} scope, which your key does not have")
-        identity = f"key:{principal.id}" if principal.kind == "api_key" else f"ip:{client_ip(request)}"
+            raise MissingScope(
+                f"this route needs the {scope!r} scope, which your key does not have"
+            )
+        identity = (
+            f"key:{principal.id}" if principal.kind == "api_key" else f"ip:{client_ip(request)}"
+        )
         await services(request).limiter.enforce(route_class, identity)
         return principal
 

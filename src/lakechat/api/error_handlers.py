@@ -51,7 +51,9 @@ def validation_error(exc: RequestValidationError) -> LakechatError:
     if any(err.get("type") == "json_invalid" for err in errors):
         err = next(e for e in errors if e.get("type") == "json_invalid")
         reason = (err.get("ctx") or {}).get("error", "")
-        return MalformedJson(f"the request body is not valid JSON{': ' + str(reason) if reason else ''}")
+        return MalformedJson(
+            f"the request body is not valid JSON{': ' + str(reason) if reason else ''}"
+        )
     details = [{"field": _field_name(err["loc"]), "message": err["msg"]} for err in errors]
     first = details[0] if details else {"field": "body", "message": "invalid"}
     message = f"{first['field']}: {first['message']}"
@@ -64,7 +66,9 @@ def http_error(request: Request, exc: StarletteHTTPException) -> LakechatError:
     if exc.status_code == 404:
         if exc.detail and exc.detail != "Not Found":
             return NotFound(str(exc.detail))
-        return RouteNotFound(f"no route {request.method} {request.url.path}; the API is listed at /docs")
+        return RouteNotFound(
+            f"no route {request.method} {request.url.path}; the API is listed at /docs"
+        )
     if exc.status_code == 405:
         return MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
     by_status: dict[int, type[LakechatError]] = {

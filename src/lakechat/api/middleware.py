@@ -21,11 +21,30 @@ from lakechat.store.request_log import RequestLogEntry, RequestLogWriter
 log = logging.getLogger("lakechat.access")
 
 #: Probes and scrapes are not written to the request log.
-UNLOGGED_PREFIXES = ("/health", "/api/health", "/v1/health", "/metrics", "/docs", "/openapi.json", "/redoc")
+UNLOGGED_PREFIXES = (
+    "/health",
+    "/api/health",
+    "/v1/health",
+    "/metrics",
+    "/docs",
+    "/openapi.json",
+    "/redoc",
+)
 
 #: Fields a route may set on ``request.state.log`` for the request log.
 LOG_FIELDS = frozenset(
-    {"question", "plan_type", "domain", "sql", "tables", "status", "row_count", "tokens_in", "tokens_out", "confidence"}
+    {
+        "question",
+        "plan_type",
+        "domain",
+        "sql",
+        "tables",
+        "status",
+        "row_count",
+        "tokens_in",
+        "tokens_out",
+        "confidence",
+    }
 )
 
 
@@ -94,7 +113,11 @@ class RequestContextMiddleware:
                 path,
                 status,
                 elapsed * 1000,
-                extra={"http_status": status, "route": template, "latency_ms": round(elapsed * 1000, 2)},
+                extra={
+                    "http_status": status,
+                    "route": template,
+                    "latency_ms": round(elapsed * 1000, 2),
+                },
             )
         if path.startswith(UNLOGGED_PREFIXES):
             return
@@ -136,7 +159,9 @@ def _limited(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise PayloadTooLarge(f"the request body is over the limit of {limit} bytes (MAX_REQUEST_MB)")
+                raise PayloadTooLarge(
+                    f"the request body is over the limit of {limit} bytes (MAX_REQUEST_MB)"
+                )
         return message
 
     return wrapped

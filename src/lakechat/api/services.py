@@ -29,7 +29,9 @@ class AppServices:
 
     @classmethod
     def build(cls, settings: Settings) -> AppServices:
-        store = StateStore(settings.state_url, connect_timeout=settings.health_check_timeout_seconds)
+        store = StateStore(
+            settings.state_url, connect_timeout=settings.health_check_timeout_seconds
+        )
         return cls(
             settings=settings,
             store=store,

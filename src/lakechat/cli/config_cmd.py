@@ -5,7 +5,12 @@ from __future__ import annotations
 import typer
 
 from lakechat.cli.output import console, fail, print_json, print_table
-from lakechat.settings import effective_settings, load_settings, production_problems, setting_sources
+from lakechat.settings import (
+    effective_settings,
+    load_settings,
+    production_problems,
+    setting_sources,
+)
 
 app = typer.Typer(help="Show and check the effective settings.", no_args_is_help=True)
 
@@ -28,12 +33,16 @@ def show(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
 
 @app.command("check")
 def check(
-    production: bool = typer.Option(False, "--production", help="Check as if ENVIRONMENT=production."),
+    production: bool = typer.Option(
+        False, "--production", help="Check as if ENVIRONMENT=production."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Say whether the settings are valid, and what would stop a production start."""
     settings = load_settings()
-    problems = production_problems(settings) if production or settings.environment == "production" else []
+    problems = (
+        production_problems(settings) if production or settings.environment == "production" else []
+    )
     if as_json:
         print_json({"ok": not problems, "environment": settings.environment, "problems": problems})
     elif problems:

@@ -43,7 +43,9 @@ def downgrade_cmd(
 ) -> None:
     """Revert migrations down to REVISION. Take a backup first: data in dropped tables is lost."""
     store = _store()
-    if not yes and not typer.confirm(f"Downgrade {store.display_url} to {revision}? Dropped tables lose their rows"):
+    if not yes and not typer.confirm(
+        f"Downgrade {store.display_url} to {revision}? Dropped tables lose their rows"
+    ):
         fail("cancelled")
     before = current_revision(store)
     downgrade(store, revision)
@@ -60,17 +62,27 @@ def current_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON."
     store = _store()
     revision = current_revision(store)
     heads = head_revisions(store)
-    data = {"backend": store.backend, "url": store.display_url, "revision": revision, "head": heads[0], "up_to_date": revision in heads}
+    data = {
+        "backend": store.backend,
+        "url": store.display_url,
+        "revision": revision,
+        "head": heads[0],
+        "up_to_date": revision in heads,
+    }
     if as_json:
         print_json(data)
         return
     state = "[green]up to date[/]" if data["up_to_date"] else "[yellow]run `lakechat db upgrade`[/]"
-    console.print(f"{store.backend} {store.display_url}: revision {revision} (head {heads[0]}) {state}")
+    console.print(
+        f"{store.backend} {store.display_url}: revision {revision} (head {heads[0]}) {state}"
+    )
 
 
 @app.command("backup")
 def backup_cmd(
-    path: Path | None = typer.Argument(None, help="Backup file (default: $LAKECHAT_HOME/backups/...)."),
+    path: Path | None = typer.Argument(
+        None, help="Backup file (default: $LAKECHAT_HOME/backups/...)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Back up the state store while it runs (SQLite online backup, or pg_dump)."""
@@ -82,7 +94,9 @@ def backup_cmd(
     if as_json:
         print_json({"backend": store.backend, "path": str(written), "bytes": size})
     else:
-        console.print(f"backed up {store.backend} state store to [bold]{written}[/] ({size:,} bytes)")
+        console.print(
+            f"backed up {store.backend} state store to [bold]{written}[/] ({size:,} bytes)"
+        )
 
 
 @app.command("restore")
@@ -99,6 +113,15 @@ def restore_cmd(
     safety = backups.restore(store, path, settings.home / "backups")
     revision = current_revision(store)
     if as_json:
-        print_json({"backend": store.backend, "restored": str(path), "safety_backup": str(safety), "revision": revision})
+        print_json(
+            {
+                "backend": store.backend,
+                "restored": str(path),
+                "safety_backup": str(safety),
+                "revision": revision,
+            }
+        )
     else:
-        console.print(f"restored {path} (revision {revision}); the previous state is saved at [bold]{safety}[/]")
+        console.print(
+            f"restored {path} (revision {revision}); the previous state is saved at [bold]{safety}[/]"
+        )

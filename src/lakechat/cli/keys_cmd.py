@@ -35,7 +35,9 @@ def parse_expiry(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise BadRequest(f"--expires {value!r}: use 30d, 12h, 2w or an ISO time such as 2027-01-01T00:00:00Z") from None
+        raise BadRequest(
+            f"--expires {value!r}: use 30d, 12h, 2w or an ISO time such as 2027-01-01T00:00:00Z"
+        ) from None
     if parsed.tzinfo is None:
         raise BadRequest(f"--expires {value!r} needs a timezone, for example {value}Z")
     return parsed
@@ -46,20 +48,29 @@ def create(
     name: str = typer.Option(..., "--name", help="Who or what the key is for."),
     tenant: str = typer.Option("default", "--tenant", help="Tenant whose rows the key may see."),
     role: str = typer.Option("viewer", "--role", help="viewer, analyst or admin."),
-    scope: list[str] = typer.Option([], "--scope", help="A scope (repeat); default: the role's scopes."),
+    scope: list[str] = typer.Option(
+        [], "--scope", help="A scope (repeat); default: the role's scopes."
+    ),
     group: list[str] = typer.Option([], "--group", help="A group the key belongs to (repeat)."),
     expires: str | None = typer.Option(None, "--expires", help="30d, 12h, 2w or an ISO time."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create a key. The key is printed once and never stored."""
     issued = _service().create(
-        name=name, tenant=tenant, role=role, scopes=scope or None, groups=group or None,
-        expires_at=parse_expiry(expires), created_by="cli",
+        name=name,
+        tenant=tenant,
+        role=role,
+        scopes=scope or None,
+        groups=group or None,
+        expires_at=parse_expiry(expires),
+        created_by="cli",
     )
     if as_json:
         print_json({"key": issued.secret, **issued.info.as_json()})
         return
-    console.print(f"created key [bold]{issued.info.name}[/] ({issued.info.id}, role {issued.info.role}, tenant {issued.info.tenant})")
+    console.print(
+        f"created key [bold]{issued.info.name}[/] ({issued.info.id}, role {issued.info.role}, tenant {issued.info.tenant})"
+    )
     console.print(f"scopes: {', '.join(issued.info.scopes)}")
     console.print("store it now, it is not shown again:")
     console.print(issued.secret, highlight=False, soft_wrap=True)
@@ -79,8 +90,17 @@ def list_keys(
         "API keys",
         ["id", "name", "prefix", "tenant", "role", "scopes", "state", "expires", "last used"],
         (
-            [k.id, k.name, f"lc_{k.prefix}_…", k.tenant, k.role, " ".join(k.scopes), k.state,
-             k.expires_at.isoformat() if k.expires_at else "", k.last_used_at.isoformat() if k.last_used_at else ""]
+            [
+                k.id,
+                k.name,
+                f"lc_{k.prefix}_…",
+                k.tenant,
+                k.role,
+                " ".join(k.scopes),
+                k.state,
+                k.expires_at.isoformat() if k.expires_at else "",
+                k.last_used_at.isoformat() if k.last_used_at else "",
+            ]
             for k in keys
         ),
     )

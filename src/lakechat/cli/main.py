@@ -30,7 +30,11 @@ app.command("demo")(serve_cmd.demo)
 @app.callback()
 def root(
     config: Path | None = typer.Option(
-        None, "--config", help="config.yaml to read (sets LAKECHAT_CONFIG).", exists=True, dir_okay=False
+        None,
+        "--config",
+        help="config.yaml to read (sets LAKECHAT_CONFIG).",
+        exists=True,
+        dir_okay=False,
     ),
     home: Path | None = typer.Option(None, "--home", help="Data directory (sets LAKECHAT_HOME)."),
 ) -> None:

@@ -21,8 +21,12 @@ DEMO_KEY_FILE = "demo-api-key"
 def serve(
     host: str | None = typer.Option(None, "--host", help="Bind address (default SERVER_HOST)."),
     port: int | None = typer.Option(None, "--port", help="Port (default SERVER_PORT)."),
-    workers: int | None = typer.Option(None, "--workers", help="Worker processes (default SERVER_WORKERS)."),
-    migrate: bool = typer.Option(True, "--migrate/--no-migrate", help="Apply state-store migrations first."),
+    workers: int | None = typer.Option(
+        None, "--workers", help="Worker processes (default SERVER_WORKERS)."
+    ),
+    migrate: bool = typer.Option(
+        True, "--migrate/--no-migrate", help="Apply state-store migrations first."
+    ),
 ) -> None:
     """Serve the API with uvicorn."""
     settings = load_settings()
@@ -32,7 +36,12 @@ def serve(
         store = StateStore(settings.state_url)
         upgrade(store)
         store.dispose()
-    _run_server(settings, host or settings.server_host, port or settings.server_port, workers or settings.server_workers)
+    _run_server(
+        settings,
+        host or settings.server_host,
+        port or settings.server_port,
+        workers or settings.server_workers,
+    )
 
 
 def _run_server(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -76,12 +85,18 @@ def demo(
     console.print(f"admin API key    {key}", highlight=False, soft_wrap=True)
     console.print(f"                 (also in {settings.home / DEMO_KEY_FILE})")
     console.print(f"API              {url}   docs: {url}/docs   health: {url}/health")
-    console.print(f'try              curl -H "X-API-Key: {key}" {url}/api/whoami', highlight=False, soft_wrap=True)
+    console.print(
+        f'try              curl -H "X-API-Key: {key}" {url}/api/whoami',
+        highlight=False,
+        soft_wrap=True,
+    )
     console.rule()
     store.dispose()
     if serve_after:
         configure_logging(settings)
-        _run_server(settings, settings.server_host, port or settings.server_port, settings.server_workers)
+        _run_server(
+            settings, settings.server_host, port or settings.server_port, settings.server_workers
+        )
 
 
 def _demo_key(settings: Settings, store: StateStore) -> str:

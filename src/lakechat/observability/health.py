@@ -97,7 +97,10 @@ class HealthMonitor:
         except LakechatError as exc:
             detail, ok = exc.message, False
         except Exception as exc:
-            detail, ok = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", False
+            detail, ok = (
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+                False,
+            )
         if not ok:
             log.warning("health check %s failed: %s", check.name, detail)
         return CheckResult(
@@ -149,7 +152,9 @@ def cache_check(settings: Settings) -> DependencyCheck:
             return "in-process memory"
         import redis
 
-        client = redis.Redis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
+        client = redis.Redis.from_url(
+            settings.redis_url, socket_timeout=1, socket_connect_timeout=1
+        )
         try:
             client.ping()
         finally:

@@ -69,7 +69,10 @@ def _keep_prefix(match: re.Match[str]) -> str:
     return "***"
 
 
-_STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+_STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+}
 
 
 class RequestIdFilter(logging.Filter):
@@ -84,7 +87,12 @@ def _json_formatter() -> logging.Formatter:
     return JsonFormatter(
         "{asctime}{levelname}{message}{module}{funcName}{request_id}{name}",
         style="{",
-        rename_fields={"asctime": "timestamp", "levelname": "level", "funcName": "function", "name": "logger"},
+        rename_fields={
+            "asctime": "timestamp",
+            "levelname": "level",
+            "funcName": "function",
+            "name": "logger",
+        },
         datefmt="%Y-%m-%dT%H:%M:%S%z",
     )
 

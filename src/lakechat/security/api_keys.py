@@ -165,7 +165,13 @@ class ApiKeyService:
         )
         with self._store.session() as session:
             session.add(row)
-            write_audit(session, principal=created_by, action="api_key.create", obj=f"api_key:{row.id} ({name})", tenant=row.tenant)
+            write_audit(
+                session,
+                principal=created_by,
+                action="api_key.create",
+                obj=f"api_key:{row.id} ({name})",
+                tenant=row.tenant,
+            )
             session.flush()
             info = _info(row)
         return IssuedKey(info=info, secret=plaintext)
@@ -188,7 +194,13 @@ class ApiKeyService:
                 raise NotFound(f"no API key with id or prefix {key_id_or_prefix!r}")
             if row.revoked_at is None:
                 row.revoked_at = utcnow()
-                write_audit(session, principal=revoked_by, action="api_key.revoke", obj=f"api_key:{row.id} ({row.name})", tenant=row.tenant)
+                write_audit(
+                    session,
+                    principal=revoked_by,
+                    action="api_key.revoke",
+                    obj=f"api_key:{row.id} ({row.name})",
+                    tenant=row.tenant,
+                )
             info = _info(row)
         with self._lock:
             self._cache = {k: v for k, v in self._cache.items() if v[1].id != info.id}
@@ -210,7 +222,9 @@ class ApiKeyService:
                 raise RevokedApiKey()
             if row.expires_at is not None and row.expires_at <= utcnow():
                 raise ExpiredApiKey()
-            session.execute(update(ApiKeyRow).where(ApiKeyRow.id == row.id).values(last_used_at=utcnow()))
+            session.execute(
+                update(ApiKeyRow).where(ApiKeyRow.id == row.id).values(last_used_at=utcnow())
+            )
             principal = Principal(
                 id=row.id,
                 name=row.name,

@@ -14,15 +14,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage, Storage
-from limits.storage import storage_from_string
-from limits.aio.strategies import STRATEGIES, RateLimiter as LimitsStrategy
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import (
+    FixedWindowRateLimiter,
+    MovingWindowRateLimiter,
+    SlidingWindowCounterRateLimiter,
+)
 
 from lakechat.errors import RateLimited
 from lakechat.observability.metrics import RATE_LIMITED
 from lakechat.settings import Settings
 
 log = logging.getLogger(__name__)
+
+_Strategy = MovingWindowRateLimiter | FixedWindowRateLimiter | SlidingWindowCounterRateLimiter
+
+#: RATE_LIMIT_STRATEGY values and the `limits` algorithm each one selects.
+STRATEGIES: dict[
+    str, type[MovingWindowRateLimiter | FixedWindowRateLimiter | SlidingWindowCounterRateLimiter]
+] = {
+    "moving-window": MovingWindowRateLimiter,
+    "fixed-window": FixedWindowRateLimiter,
+    "sliding-window-counter": SlidingWindowCounterRateLimiter,
+}
 
 
 @dataclass(frozen=True)
@@ -44,7 +58,7 @@ class RequestRateLimiter:
         self._fallback = self._strategy_cls(MemoryStorage())
         self._items: dict[str, RateLimitItem] = {}
         self.backend = "memory"
-        self._shared: LimitsStrategy | None = None
+        self._shared: _Strategy | None = None
         self._storage: Storage | None = None
         self._pool: Any = None
         if settings.redis_url:
@@ -55,7 +69,7 @@ class RequestRateLimiter:
                 settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0
             )
             scheme, rest = settings.redis_url.split("://", 1)
-            self._storage = storage_from_string(
+            self._storage = RedisStorage(
                 f"async+{scheme}://{rest}",
                 implementation="redispy",
                 key_prefix=f"{settings.redis_key_prefix}:ratelimit",
@@ -93,7 +107,7 @@ class RequestRateLimiter:
         retry = max(1, math.ceil(stats.reset_time - time.time()))
         return RateDecision(False, item.amount, retry)
 
-    def _choose(self) -> LimitsStrategy:
+    def _choose(self) -> _Strategy:
         # after a Redis failure, use memory for 5 s before trying Redis again
         if self._shared is None or time.monotonic() - self._redis_failed_at < 5.0:
             return self._fallback

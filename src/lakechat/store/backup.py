@@ -38,7 +38,15 @@ def backup(store: StateStore, target: Path) -> Path:
     if store.backend == "sqlite":
         _sqlite_copy(_sqlite_path(store), target)
     elif store.backend == "postgresql":
-        _run([_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={target}", f"--dbname={_libpq_url(store)}"])
+        _run(
+            [
+                _tool("pg_dump"),
+                "--format=custom",
+                "--no-owner",
+                f"--file={target}",
+                f"--dbname={_libpq_url(store)}",
+            ]
+        )
     else:
         raise BadRequest(f"backups are not supported for {store.backend}")
     return target
@@ -54,10 +62,17 @@ def restore(store: StateStore, source: Path, safety_dir: Path) -> Path:
     if store.backend == "sqlite":
         _sqlite_copy(source, _sqlite_path(store))
     else:
-        _run([
-            _tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-            f"--dbname={_libpq_url(store)}", str(source),
-        ])
+        _run(
+            [
+                _tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                f"--dbname={_libpq_url(store)}",
+                str(source),
+            ]
+        )
     return safety
 
 
@@ -74,7 +89,9 @@ def _check_backup(store: StateStore, source: Path) -> None:
         if not ok or ok[0] != "ok" or not has_version or has_version[0] != 1:
             raise BadRequest(f"{source} is not a lakechat state-store backup")
     else:
-        _run([_tool("pg_restore"), "--list", str(source)], what=f"{source} is not a pg_dump archive")
+        _run(
+            [_tool("pg_restore"), "--list", str(source)], what=f"{source} is not a pg_dump archive"
+        )
 
 
 def _sqlite_path(store: StateStore) -> Path:
@@ -102,7 +119,9 @@ def _libpq_url(store: StateStore) -> str:
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if not path:
-        raise DependencyUnavailable(name, f"{name} is not installed; install the PostgreSQL client tools")
+        raise DependencyUnavailable(
+            name, f"{name} is not installed; install the PostgreSQL client tools"
+        )
     return path
 
 

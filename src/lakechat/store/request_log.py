@@ -77,7 +77,9 @@ class RequestLogWriter:
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="request-log-writer", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name="request-log-writer", daemon=True
+            )
             self._thread.start()
 
     def submit(self, entry: RequestLogEntry) -> None:
@@ -103,7 +105,9 @@ class RequestLogWriter:
                 with self._lock:
                     self._buffer.extendleft(reversed(batch))
                 if not self._store_down:
-                    log.warning("request log kept in memory, the store is unavailable: %s", exc.message)
+                    log.warning(
+                        "request log kept in memory, the store is unavailable: %s", exc.message
+                    )
                 self._store_down = True
                 return total
             except Exception:
@@ -128,7 +132,9 @@ class RequestLogWriter:
             except Exception:
                 self.dropped += 1
                 REQUEST_LOG_DROPPED.inc()
-                log.error("request log row %s could not be written and was dropped", entry.request_id)
+                log.error(
+                    "request log row %s could not be written and was dropped", entry.request_id
+                )
         self.written += written
         REQUEST_LOG_WRITTEN.inc(written)
         return written

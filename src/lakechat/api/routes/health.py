@@ -23,7 +23,9 @@ def _unhealthy(body: dict[str, Any], message: str) -> JSONResponse:
 
 
 def _down(report_checks: list[Any]) -> str:
-    return ", ".join(f"{c.name} ({c.detail})" for c in report_checks if c.status != "healthy" and c.required)
+    return ", ".join(
+        f"{c.name} ({c.detail})" for c in report_checks if c.status != "healthy" and c.required
+    )
 
 
 @router.get("/health", summary="Overall status and one check per dependency")
@@ -51,7 +53,10 @@ async def live() -> dict[str, str]:
 async def ready(request: Request) -> JSONResponse:
     report = await services(request).health.report(max_age=0.5)
     if not report.ready:
-        return _unhealthy({"status": "not_ready", **{"checks": report.as_json()["checks"]}}, "not ready: " + _down(list(report.checks)))
+        return _unhealthy(
+            {"status": "not_ready", **{"checks": report.as_json()["checks"]}},
+            "not ready: " + _down(list(report.checks)),
+        )
     return JSONResponse({"status": "ready"})
 
 
@@ -75,7 +80,9 @@ async def v1_health(request: Request) -> JSONResponse:
         "version": __version__,
         "cache": {
             "enabled": svc.settings.cache_enabled,
-            "redis_available": bool(svc.settings.redis_url) and cache is not None and cache.status == "healthy",
+            "redis_available": bool(svc.settings.redis_url)
+            and cache is not None
+            and cache.status == "healthy",
         },
     }
     if report.status == "unhealthy":

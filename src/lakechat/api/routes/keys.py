@@ -56,7 +56,11 @@ async def create_key(
             created_by=principal.name,
         )
     )
-    return {"key": issued.secret, **issued.info.as_json(), "note": "store this key now; it is not shown again"}
+    return {
+        "key": issued.secret,
+        **issued.info.as_json(),
+        "note": "store this key now; it is not shown again",
+    }
 
 
 @router.get("/api/keys", summary="List API keys (never the keys themselves)")
@@ -71,5 +75,7 @@ async def list_keys(
 async def revoke_key(
     key_id: str, request: Request, principal: Principal = Depends(access("admin", "admin"))
 ) -> dict[str, Any]:
-    info = await run_in_threadpool(lambda: services(request).keys.revoke(key_id, revoked_by=principal.name))
+    info = await run_in_threadpool(
+        lambda: services(request).keys.revoke(key_id, revoked_by=principal.name)
+    )
     return info.as_json()
