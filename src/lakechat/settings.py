@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = Field(
         "json", description="json (one object a line) or text."
     )
+    log_requests: bool = Field(
+        True,
+        description="Write one access line per request to the log (every request is in the request log either way); off saves the most per-request CPU.",
+    )
     log_to_file: bool = Field(False, description="Also write the log to a rotating file.")
     log_file_path: Path | None = Field(
         None, description="Log file; default $LAKECHAT_HOME/logs/lakechat.log."

@@ -8,7 +8,12 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from lakechat.observability.logs import SecretRedactor, configure_logging
+from lakechat.observability.logs import (
+    SecretRedactor,
+    configure_logging,
+    flush_logs,
+    shutdown_logging,
+)
 from lakechat.settings import Settings
 from tests.conftest import issue_key
 
@@ -17,6 +22,7 @@ from tests.conftest import issue_key
 def log_file(make_settings, tmp_path):  # type: ignore[no-untyped-def]
     path = tmp_path / "logs" / "lakechat.log"
     yield path
+    shutdown_logging()
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "_lakechat", False)]:
         root.removeHandler(handler)
@@ -24,8 +30,7 @@ def log_file(make_settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 def lines(path) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-    for handler in logging.getLogger().handlers:
-        handler.flush()
+    flush_logs()
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
@@ -60,6 +65,7 @@ def test_secrets_never_reach_the_log(make_client, make_settings, log_file) -> No
         raise RuntimeError(f"failed with {token}")
     except RuntimeError:
         log.exception("boom")
+    flush_logs()
     text = log_file.read_text()
     for secret in (token, key, "hunter2secret", "supersecretvalue1234567890"):
         assert secret not in text

@@ -43,6 +43,10 @@ async def authenticate(request: Request) -> Principal:
             f"this route needs an API key: send it as {svc.settings.api_key_header} "
             "or Authorization: Bearer (create one with `lakechat keys create`)"
         )
+    # a recently verified key is answered on the event loop; only a miss goes to the store
+    cached = svc.keys.cached(key)
+    if cached is not None:
+        return cached
     return await run_in_threadpool(svc.keys.verify, key)
 
 

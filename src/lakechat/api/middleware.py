@@ -49,10 +49,21 @@ LOG_FIELDS = frozenset(
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, request_log: RequestLogWriter, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        request_log: RequestLogWriter,
+        max_body_bytes: int,
+        log_requests: bool = True,
+    ) -> None:
         self.app = app
+        self.log_requests = log_requests
         self.request_log = request_log
         self.max_body_bytes = max_body_bytes
+        # prometheus-client's labels() takes a lock and builds a key on every call; the
+        # children for each (method, route, status) are looked up once and kept here
+        self._metric_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,10 +114,17 @@ class RequestContextMiddleware:
         route = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
         method = scope["method"]
-        HTTP_REQUESTS.labels(method=method, route=template, status=str(status)).inc()
-        HTTP_DURATION.labels(method=method, route=template).observe(elapsed)
+        children = self._metric_children.get((method, template, status))
+        if children is None:
+            children = (
+                HTTP_REQUESTS.labels(method=method, route=template, status=str(status)),
+                HTTP_DURATION.labels(method=method, route=template),
+            )
+            self._metric_children[(method, template, status)] = children
+        children[0].inc()
+        children[1].observe(elapsed)
         path = scope["path"]
-        if log.isEnabledFor(logging.INFO):
+        if self.log_requests and log.isEnabledFor(logging.INFO):
             log.info(
                 "%s %s %d %.1fms",
                 method,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from contextvars import ContextVar
 
 current_request_id: ContextVar[str] = ContextVar("lakechat_request_id", default="-")
@@ -13,7 +13,7 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def accept_request_id(incoming: str | None) -> str:

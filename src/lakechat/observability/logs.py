@@ -7,8 +7,10 @@ anything shaped like a credential are replaced by ``***`` before a line is writt
 
 from __future__ import annotations
 
+import atexit
 import logging
 import logging.handlers
+import queue
 import re
 import sys
 from collections.abc import Iterable
@@ -30,6 +32,10 @@ CREDENTIAL_PATTERNS = (
 )
 
 
+#: Cheap first look: the full patterns only run on text that contains one of these.
+_MAYBE_CREDENTIAL = re.compile(r"lc_|bearer|dapi|sk-|api.?key|://", re.IGNORECASE)
+
+
 class SecretRedactor(logging.Filter):
     """Replaces known secret values and credential-shaped text in every record."""
 
@@ -39,9 +45,11 @@ class SecretRedactor(logging.Filter):
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
-            text = text.replace(secret, "***")
-        for pattern in CREDENTIAL_PATTERNS:
-            text = pattern.sub(_keep_prefix, text)
+            if secret in text:
+                text = text.replace(secret, "***")
+        if _MAYBE_CREDENTIAL.search(text):
+            for pattern in CREDENTIAL_PATTERNS:
+                text = pattern.sub(_keep_prefix, text)
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -75,14 +83,6 @@ _STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) 
 }
 
 
-class RequestIdFilter(logging.Filter):
-    """Adds the current request id to every record."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id.get()
-        return True
-
-
 def _json_formatter() -> logging.Formatter:
     return JsonFormatter(
         "{asctime}{levelname}{message}{module}{funcName}{request_id}{name}",
@@ -101,8 +101,28 @@ def _text_formatter() -> logging.Formatter:
     return logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
 
 
+class _Enqueue(logging.handlers.QueueHandler):
+    """The only handler on the request path: capture what depends on the moment, then queue.
+
+    Formatting, redaction and writing happen on the listener thread, so a log line
+    costs a request little and a slow disk or pipe never blocks the event loop.
+    """
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        record.request_id = current_request_id.get()
+        record.msg, record.args = record.getMessage(), None
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        return record
+
+
+_listener: logging.handlers.QueueListener | None = None
+
+
 def configure_logging(settings: Settings) -> None:
-    """Route lakechat's, uvicorn's and SQLAlchemy's loggers through one redacting handler."""
+    """Route lakechat's and uvicorn's loggers through one queue to redacting JSON handlers."""
+    global _listener  # noqa: PLW0603 - logging is process-wide by nature
     formatter = _json_formatter() if settings.log_format == "json" else _text_formatter()
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if settings.log_to_file:
@@ -118,16 +138,19 @@ def configure_logging(settings: Settings) -> None:
     redactor = SecretRedactor(secret_values(settings))
     for handler in handlers:
         handler.setFormatter(formatter)
-        handler.addFilter(RequestIdFilter())
         handler.addFilter(redactor)
     root = logging.getLogger()
+    shutdown_logging()
     for old in list(root.handlers):
         if getattr(old, "_lakechat", False):
             root.removeHandler(old)
             old.close()
-    for handler in handlers:
-        handler._lakechat = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    enqueue = _Enqueue(records)
+    enqueue._lakechat = True  # type: ignore[attr-defined]
+    root.addHandler(enqueue)
+    _listener = logging.handlers.QueueListener(records, *handlers)
+    _listener.start()
     root.setLevel(settings.log_level)
     for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
@@ -137,6 +160,26 @@ def configure_logging(settings: Settings) -> None:
     access = logging.getLogger("uvicorn.access")
     access.handlers.clear()
     access.propagate = False
+
+
+def flush_logs() -> None:
+    """Write every queued line now (tests, and before a process exits)."""
+    if _listener is not None:
+        _listener.stop()
+        _listener.start()
+
+
+def shutdown_logging() -> None:
+    """Write what is queued and stop the writer thread."""
+    global _listener  # noqa: PLW0603
+    if _listener is not None:
+        _listener.stop()
+        for handler in _listener.handlers:
+            handler.close()
+        _listener = None
+
+
+atexit.register(shutdown_logging)
 
 
 def uvicorn_log_config() -> dict[str, Any]:

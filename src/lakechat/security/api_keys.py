@@ -206,6 +206,13 @@ class ApiKeyService:
             self._cache = {k: v for k, v in self._cache.items() if v[1].id != info.id}
         return info
 
+    def cached(self, plaintext: str) -> Principal | None:
+        """The principal for a key verified within AUTH_CACHE_SECONDS, without touching the store."""
+        entry = self._cache.get(hash_key(plaintext))
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+        return None
+
     def verify(self, plaintext: str) -> Principal:
         """The principal a key stands for, or InvalidApiKey/RevokedApiKey/ExpiredApiKey."""
         digest = hash_key(plaintext)

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits import strategies as sync_strategies
+from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import (
     FixedWindowRateLimiter,
     MovingWindowRateLimiter,
     SlidingWindowCounterRateLimiter,
 )
+from limits.storage import MemoryStorage
 
 from lakechat.errors import RateLimited
 from lakechat.observability.metrics import RATE_LIMITED
@@ -28,6 +30,18 @@ from lakechat.settings import Settings
 log = logging.getLogger(__name__)
 
 _Strategy = MovingWindowRateLimiter | FixedWindowRateLimiter | SlidingWindowCounterRateLimiter
+_SyncStrategy = (
+    sync_strategies.MovingWindowRateLimiter
+    | sync_strategies.FixedWindowRateLimiter
+    | sync_strategies.SlidingWindowCounterRateLimiter
+)
+
+#: In memory the synchronous strategies are used: no I/O to wait for, half the cost per hit.
+SYNC_STRATEGIES: dict[str, type[_SyncStrategy]] = {
+    "moving-window": sync_strategies.MovingWindowRateLimiter,
+    "fixed-window": sync_strategies.FixedWindowRateLimiter,
+    "sliding-window-counter": sync_strategies.SlidingWindowCounterRateLimiter,
+}
 
 #: RATE_LIMIT_STRATEGY values and the `limits` algorithm each one selects.
 STRATEGIES: dict[
@@ -54,8 +68,7 @@ class RequestRateLimiter:
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limit_enabled
         self._settings = settings
-        self._strategy_cls = STRATEGIES[settings.rate_limit_strategy]
-        self._fallback = self._strategy_cls(MemoryStorage())
+        self._local = SYNC_STRATEGIES[settings.rate_limit_strategy](MemoryStorage())
         self._items: dict[str, RateLimitItem] = {}
         self.backend = "memory"
         self._shared: _Strategy | None = None
@@ -75,7 +88,7 @@ class RequestRateLimiter:
                 key_prefix=f"{settings.redis_key_prefix}:ratelimit",
                 connection_pool=self._pool,
             )
-            self._shared = self._strategy_cls(self._storage)
+            self._shared = STRATEGIES[settings.rate_limit_strategy](self._storage)
             self.backend = "redis"
         self._redis_failed_at = 0.0
 
@@ -92,26 +105,21 @@ class RequestRateLimiter:
     async def hit(self, route_class: str, identity: str) -> RateDecision:
         """Count one request; refused requests say how long to wait."""
         item = self._item(route_class)
-        strategy = self._choose()
-        try:
-            allowed = await strategy.hit(item, route_class, identity)
-            if allowed:
-                return RateDecision(True, item.amount)
-            stats = await strategy.get_window_stats(item, route_class, identity)
-        except Exception as exc:  # a Redis outage must not take requests down with it
-            if strategy is self._fallback:
-                raise
-            self._redis_failed_at = time.monotonic()
-            log.warning("rate limits fall back to memory, Redis failed: %s", type(exc).__name__)
-            return await self.hit(route_class, identity)
-        retry = max(1, math.ceil(stats.reset_time - time.time()))
-        return RateDecision(False, item.amount, retry)
-
-    def _choose(self) -> _Strategy:
-        # after a Redis failure, use memory for 5 s before trying Redis again
-        if self._shared is None or time.monotonic() - self._redis_failed_at < 5.0:
-            return self._fallback
-        return self._shared
+        shared = self._shared
+        if shared is not None and time.monotonic() - self._redis_failed_at >= 5.0:
+            try:
+                if await shared.hit(item, route_class, identity):
+                    return RateDecision(True, item.amount)
+                stats = await shared.get_window_stats(item, route_class, identity)
+                return RateDecision(False, item.amount, _retry_after(stats.reset_time))
+            except Exception as exc:  # a Redis outage must not take requests down with it
+                # use memory for 5 s before trying Redis again
+                self._redis_failed_at = time.monotonic()
+                log.warning("rate limits fall back to memory, Redis failed: %s", type(exc).__name__)
+        if self._local.hit(item, route_class, identity):
+            return RateDecision(True, item.amount)
+        stats = self._local.get_window_stats(item, route_class, identity)
+        return RateDecision(False, item.amount, _retry_after(stats.reset_time))
 
     async def enforce(self, route_class: str, identity: str) -> None:
         """Raise RateLimited (429 with Retry-After) when over the limit."""
@@ -136,3 +144,7 @@ class RequestRateLimiter:
         if self._storage is None:
             return False
         return bool(await self._storage.check())
+
+
+def _retry_after(reset_time: float) -> int:
+    return max(1, math.ceil(reset_time - time.time()))

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,16 +35,15 @@ class StateStore:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A transaction: committed on success, rolled back on error."""
-        try:
-            with self._sessions.begin() as session:
-                yield session
-        except (OperationalError, PoolTimeout) as exc:
-            raise DependencyUnavailable("state store", _reason(exc)) from exc
-        except DBAPIError as exc:
-            if exc.connection_invalidated:
-                raise DependencyUnavailable("state store", _reason(exc)) from exc
-            raise
+        """An ORM transaction: committed on success, rolled back on error."""
+        with _outages_as_unavailable(), self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A Core transaction, for bulk writes that need no ORM objects."""
+        with _outages_as_unavailable(), self.engine.begin() as connection:
+            yield connection
 
     def ping(self) -> None:
         """Round-trip to the database; raises DependencyUnavailable when it is down."""
@@ -53,6 +52,19 @@ class StateStore:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _outages_as_unavailable() -> Iterator[None]:
+    """A database that cannot be reached becomes DependencyUnavailable (503)."""
+    try:
+        yield
+    except (OperationalError, PoolTimeout) as exc:
+        raise DependencyUnavailable("state store", _reason(exc)) from exc
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise DependencyUnavailable("state store", _reason(exc)) from exc
+        raise
 
 
 def _reason(exc: Exception) -> str:

@@ -10,10 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from dataclasses import asdict, dataclass
 from datetime import datetime
-
-from sqlalchemy import insert
+from typing import NamedTuple
 
 from lakechat.errors import LakechatError
 from lakechat.observability.metrics import REQUEST_LOG_DROPPED, REQUEST_LOG_WRITTEN
@@ -25,9 +23,8 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 
 
-@dataclass(frozen=True)
-class RequestLogEntry:
-    """What one request did: the row of the request log."""
+class RequestLogEntry(NamedTuple):
+    """What one request did: the row of the request log (immutable, cheap to build)."""
 
     request_id: str
     time: datetime
@@ -50,9 +47,12 @@ class RequestLogEntry:
     confidence: float | None = None
 
     def as_row(self) -> dict[str, object]:
-        row = asdict(self)
+        row = self._asdict()
         row["tables"] = list(self.tables) if self.tables is not None else None
         return row
+
+
+_INSERT = RequestLogRow.__table__.insert()  # type: ignore[attr-defined]
 
 
 class RequestLogWriter:
@@ -99,8 +99,8 @@ class RequestLogWriter:
             if not batch:
                 return total
             try:
-                with self._store.session() as session:
-                    session.execute(insert(RequestLogRow), [entry.as_row() for entry in batch])
+                with self._store.connection() as connection:
+                    connection.execute(_INSERT, [entry.as_row() for entry in batch])
             except LakechatError as exc:
                 with self._lock:
                     self._buffer.extendleft(reversed(batch))
@@ -126,8 +126,8 @@ class RequestLogWriter:
         written = 0
         for entry in batch:
             try:
-                with self._store.session() as session:
-                    session.execute(insert(RequestLogRow), [entry.as_row()])
+                with self._store.connection() as connection:
+                    connection.execute(_INSERT, [entry.as_row()])
                 written += 1
             except Exception:
                 self.dropped += 1

@@ -26,6 +26,13 @@ class CreateKeyRequest(BaseModel):
     expires_at: datetime | None = None
 
 
+@router.get(
+    "/api/ping", summary="Check that your key works (authenticated, rate-limited, does nothing)"
+)
+async def ping(principal: Principal = Depends(access(None))) -> dict[str, bool]:
+    return {"ok": True}
+
+
 @router.get("/api/whoami", summary="The principal your key stands for")
 async def whoami(principal: Principal = Depends(access(None))) -> dict[str, Any]:
     return {
