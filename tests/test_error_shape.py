@@ -220,6 +220,21 @@ def test_payload_too_large(
     assert_envelope(response, 413, "payload_too_large")
 
 
+def test_payload_too_large_without_content_length(
+    make_client: Callable[[Settings], TestClient], make_settings: Callable[..., Settings]
+) -> None:
+    client = make_client(make_settings(max_request_mb=0.001))
+    key = issue_key(client, role="admin")
+    chunks = iter([b'{"name": "', b"x" * 800, b"x" * 800, b'"}'])
+    response = client.post(
+        "/api/keys",
+        content=chunks,
+        headers={"X-API-Key": key, "content-type": "application/json"},
+    )
+    assert "content-length" not in {k.lower() for k in response.request.headers}
+    assert_envelope(response, 413, "payload_too_large")
+
+
 def test_incoming_request_id_is_kept_and_unsafe_ones_replaced(client: TestClient) -> None:
     response = client.get("/no/such", headers={"X-Request-ID": "trace-abc-123"})
     assert response.headers["x-request-id"] == "trace-abc-123"

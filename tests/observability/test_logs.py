@@ -85,3 +85,13 @@ def test_log_level_is_respected(make_settings, log_file) -> None:  # type: ignor
     logging.getLogger("lakechat.test").warning("loud")
     messages = [r["message"] for r in lines(log_file)]
     assert "loud" in messages and "quiet" not in messages
+
+
+def test_access_lines_can_be_turned_off(make_client, make_settings, log_file) -> None:  # type: ignore[no-untyped-def]
+    settings: Settings = make_settings(log_to_file=True, log_file_path=log_file, log_requests=False)
+    client: TestClient = make_client(settings)
+    client.get("/health/live", headers={"X-Request-ID": "quiet-1"})
+    logging.getLogger("lakechat.test").warning("still logged")
+    records = lines(log_file)
+    assert not [r for r in records if r.get("request_id") == "quiet-1"]
+    assert "still logged" in [r["message"] for r in records]

@@ -91,6 +91,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        # FastAPI wraps any error raised while reading the body (such as our size limit)
+        # in a generic 400; report the error underneath instead
+        if isinstance(exc.__cause__, LakechatError):
+            return error_response(request, exc.__cause__)
         return error_response(request, http_error(request, exc))
 
     app.add_exception_handler(LakechatError, on_lakechat_error)

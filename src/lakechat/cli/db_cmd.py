@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -26,13 +27,7 @@ def upgrade_cmd(
 ) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     store = _store()
-    before = current_revision(store)
-    upgrade(store, revision)
-    after = current_revision(store)
-    if as_json:
-        print_json({"backend": store.backend, "from": before, "to": after})
-    else:
-        console.print(f"state store ({store.backend}) at revision [bold]{after}[/] (was {before})")
+    _migrate(store, lambda: upgrade(store, revision), as_json)
 
 
 @app.command("downgrade")
@@ -47,8 +42,13 @@ def downgrade_cmd(
         f"Downgrade {store.display_url} to {revision}? Dropped tables lose their rows"
     ):
         fail("cancelled")
+    _migrate(store, lambda: downgrade(store, revision), as_json)
+
+
+def _migrate(store: StateStore, step: Callable[[], None], as_json: bool) -> None:
+    """Run one migration step and say which revision the store went from and to."""
     before = current_revision(store)
-    downgrade(store, revision)
+    step()
     after = current_revision(store)
     if as_json:
         print_json({"backend": store.backend, "from": before, "to": after})
