@@ -158,7 +158,8 @@ class Settings(BaseSettings):
         description="Requests a minute per principal (or client IP) for each route class.",
     )
     rate_limit_strategy: Literal["moving-window", "fixed-window", "sliding-window-counter"] = Field(
-        "moving-window", description="Algorithm of the `limits` library."
+        "sliding-window-counter",
+        description="Algorithm of the `limits` library: sliding-window-counter (O(1) per request, the default), moving-window (exact; keeps one entry per request in the window) or fixed-window (cheapest; allows bursts at window edges).",
     )
     rate_limit_query: int | None = Field(
         None, ge=1, description="Override for the query route class."

@@ -136,7 +136,7 @@ def warehouse_check(settings: Settings) -> DependencyCheck:
         finally:
             conn.close()
         if not files:
-            return "duckdb embedded; no catalogs built yet (run `lakechat demo`)"
+            return "duckdb embedded; no catalog files attached yet"
         return f"duckdb embedded; catalogs: {', '.join(p.stem for p in files)}"
 
     return DependencyCheck("warehouse", True, probe)

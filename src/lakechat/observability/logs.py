@@ -111,6 +111,7 @@ class _Enqueue(logging.handlers.QueueHandler):
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         record.request_id = current_request_id.get()
         record.msg, record.args = record.getMessage(), None
+        record.__dict__.pop("color_message", None)  # uvicorn's copy with terminal colours
         if record.exc_info:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
