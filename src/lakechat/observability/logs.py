@@ -11,6 +11,7 @@ import atexit
 import logging
 import logging.handlers
 import queue
+import threading
 import re
 import sys
 from collections.abc import Iterable
@@ -118,7 +119,55 @@ class _Enqueue(logging.handlers.QueueHandler):
         return record
 
 
-_listener: logging.handlers.QueueListener | None = None
+class BatchingLogWriter:
+    """Writes queued records on one thread, waking every ``interval`` seconds to drain a batch.
+
+    The standard QueueListener wakes once per record, so every request would hand the GIL
+    to the logging thread and back; waking on an interval keeps that off the request path.
+    """
+
+    def __init__(
+        self,
+        records: queue.SimpleQueue[logging.LogRecord],
+        handlers: list[logging.Handler],
+        interval: float = 0.05,
+    ) -> None:
+        self.records = records
+        self.handlers = handlers
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.drain()
+        self.drain()
+
+    def drain(self) -> None:
+        while True:
+            try:
+                record = self.records.get_nowait()
+            except queue.Empty:
+                return
+            for handler in self.handlers:
+                if record.levelno >= handler.level:
+                    handler.handle(record)
+
+    def stop(self) -> None:
+        """Write everything queued, then stop the thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self.drain()
+
+
+_listener: BatchingLogWriter | None = None
 
 
 def configure_logging(settings: Settings) -> None:
@@ -150,7 +199,7 @@ def configure_logging(settings: Settings) -> None:
     enqueue = _Enqueue(records)
     enqueue._lakechat = True  # type: ignore[attr-defined]
     root.addHandler(enqueue)
-    _listener = logging.handlers.QueueListener(records, *handlers)
+    _listener = BatchingLogWriter(records, handlers)
     _listener.start()
     root.setLevel(settings.log_level)
     for name in ("uvicorn", "uvicorn.error"):
