@@ -11,9 +11,9 @@ import atexit
 import logging
 import logging.handlers
 import queue
-import threading
 import re
 import sys
+import threading
 from collections.abc import Iterable
 from typing import Any
 
