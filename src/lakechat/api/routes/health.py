@@ -9,11 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from lakechat import __version__
+from lakechat.api.access import PUBLIC, GuardedRoute
 from lakechat.api.deps import services
 from lakechat.errors import error_body
 from lakechat.observability.context import current_request_id
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=GuardedRoute)
 
 
 def _unhealthy(body: dict[str, Any], message: str) -> JSONResponse:
@@ -28,7 +29,7 @@ def _down(report_checks: list[Any]) -> str:
     )
 
 
-@router.get("/health", summary="Overall status and one check per dependency")
+@router.get("/health", summary="Overall status and one check per dependency", **PUBLIC)
 async def health(request: Request) -> JSONResponse:
     svc = services(request)
     report = await svc.health.report()
@@ -44,12 +45,12 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse(body)
 
 
-@router.get("/health/live", summary="Liveness: the process answers")
+@router.get("/health/live", summary="Liveness: the process answers", **PUBLIC)
 async def live() -> dict[str, str]:
     return {"status": "alive"}
 
 
-@router.get("/health/ready", summary="Readiness: every required dependency answers")
+@router.get("/health/ready", summary="Readiness: every required dependency answers", **PUBLIC)
 async def ready(request: Request) -> JSONResponse:
     report = await services(request).health.report(max_age=0.5)
     if not report.ready:
@@ -60,7 +61,7 @@ async def ready(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
-@router.get("/api/health", summary="Health in the catalog chatbot's shape")
+@router.get("/api/health", summary="Health in the catalog chatbot's shape", **PUBLIC)
 async def api_health(request: Request) -> JSONResponse:
     report = await services(request).health.report()
     body = {"status": report.status, "service": "lakechat", "version": __version__}
@@ -69,7 +70,7 @@ async def api_health(request: Request) -> JSONResponse:
     return JSONResponse(body)
 
 
-@router.get("/v1/health", summary="Health in the BI gateway's shape")
+@router.get("/v1/health", summary="Health in the BI gateway's shape", **PUBLIC)
 async def v1_health(request: Request) -> JSONResponse:
     svc = services(request)
     report = await svc.health.report()

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from lakechat.api.deps import access, services
+from lakechat.api.access import GuardedRoute, current_principal, requires
+from lakechat.api.deps import services
 from lakechat.security.principals import Principal
 
-router = APIRouter(tags=["keys"])
+router = APIRouter(tags=["keys"], route_class=GuardedRoute)
 
 
 class CreateKeyRequest(BaseModel):
@@ -27,14 +28,16 @@ class CreateKeyRequest(BaseModel):
 
 
 @router.get(
-    "/api/ping", summary="Check that your key works (authenticated, rate-limited, does nothing)"
+    "/api/ping",
+    summary="Check that your key works (authenticated, rate-limited, does nothing)",
+    **requires(None),
 )
-async def ping(principal: Principal = Depends(access(None))) -> dict[str, bool]:
+async def ping() -> dict[str, bool]:
     return {"ok": True}
 
 
-@router.get("/api/whoami", summary="The principal your key stands for")
-async def whoami(principal: Principal = Depends(access(None))) -> dict[str, Any]:
+@router.get("/api/whoami", summary="The principal your key stands for", **requires(None))
+async def whoami(principal: Principal = Depends(current_principal)) -> dict[str, Any]:
     return {
         "id": principal.id,
         "name": principal.name,
@@ -46,11 +49,16 @@ async def whoami(principal: Principal = Depends(access(None))) -> dict[str, Any]
     }
 
 
-@router.post("/api/keys", status_code=201, summary="Create an API key (shown once)")
+@router.post(
+    "/api/keys",
+    status_code=201,
+    summary="Create an API key (shown once)",
+    **requires("admin", "admin"),
+)
 async def create_key(
     body: CreateKeyRequest,
     request: Request,
-    principal: Principal = Depends(access("admin", "admin")),
+    principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     issued = await run_in_threadpool(
         lambda: services(request).keys.create(
@@ -70,17 +78,21 @@ async def create_key(
     }
 
 
-@router.get("/api/keys", summary="List API keys (never the keys themselves)")
+@router.get(
+    "/api/keys", summary="List API keys (never the keys themselves)", **requires("admin", "admin")
+)
 async def list_keys(
-    request: Request, principal: Principal = Depends(access("admin", "admin"))
+    request: Request, principal: Principal = Depends(current_principal)
 ) -> dict[str, Any]:
     keys = await run_in_threadpool(services(request).keys.list)
     return {"keys": [k.as_json() for k in keys]}
 
 
-@router.delete("/api/keys/{key_id}", summary="Revoke an API key by id or prefix")
+@router.delete(
+    "/api/keys/{key_id}", summary="Revoke an API key by id or prefix", **requires("admin", "admin")
+)
 async def revoke_key(
-    key_id: str, request: Request, principal: Principal = Depends(access("admin", "admin"))
+    key_id: str, request: Request, principal: Principal = Depends(current_principal)
 ) -> dict[str, Any]:
     info = await run_in_threadpool(
         lambda: services(request).keys.revoke(key_id, revoked_by=principal.name)

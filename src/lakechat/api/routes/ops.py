@@ -8,17 +8,18 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from lakechat import __version__
-from lakechat.api.deps import access, services
+from lakechat.api.access import PUBLIC, GuardedRoute, current_principal, requires
+from lakechat.api.deps import services
 from lakechat.errors import LakechatError, NotFound
 from lakechat.observability.metrics import render_metrics
 from lakechat.security.principals import Principal
 from lakechat.settings import RATE_LIMIT_CLASSES
 from lakechat.store.migrate import current_revision, head_revisions
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=GuardedRoute)
 
 
-@router.get("/metrics", summary="Prometheus metrics (text exposition format)")
+@router.get("/metrics", summary="Prometheus metrics (text exposition format)", **PUBLIC)
 async def metrics(request: Request) -> Response:
     if not services(request).settings.metrics_enabled:
         raise NotFound("metrics are turned off (METRICS_ENABLED=false)")
@@ -26,9 +27,13 @@ async def metrics(request: Request) -> Response:
     return Response(body, media_type=content_type)
 
 
-@router.get("/internal/status", summary="Configuration and dependency status (admin)")
+@router.get(
+    "/internal/status",
+    summary="Configuration and dependency status (admin)",
+    **requires("admin", "admin"),
+)
 async def internal_status(
-    request: Request, principal: Principal = Depends(access("admin", "admin"))
+    request: Request, principal: Principal = Depends(current_principal)
 ) -> dict[str, Any]:
     svc = services(request)
     settings = svc.settings
