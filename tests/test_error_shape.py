@@ -235,6 +235,66 @@ def test_payload_too_large_without_content_length(
     assert_envelope(response, 413, "payload_too_large")
 
 
+@pytest.mark.parametrize(
+    ("status", "headers", "code"),
+    [
+        (409, None, "conflict"),
+        (429, {"Retry-After": "7"}, "rate_limited"),
+        (503, None, "dependency_unavailable"),
+        (418, None, "bad_request"),
+        (502, None, "internal_error"),
+    ],
+)
+def test_framework_http_errors_keep_status_and_headers(
+    make_client: Callable[..., TestClient],
+    settings: Settings,
+    status: int,
+    headers: dict[str, str] | None,
+    code: str,
+) -> None:
+    from fastapi import HTTPException
+
+    def add_route(app: FastAPI) -> None:
+        @app.get("/http-error")
+        async def http_error() -> None:
+            raise HTTPException(status, detail="framework says no", headers=headers)
+
+    response = make_client(settings, add_route).get("/http-error")
+    error = assert_envelope(response, status, code)
+    assert "framework says no" in error["message"]
+    for name, value in (headers or {}).items():
+        assert response.headers[name] == value
+
+
+def test_405_says_which_methods_are_allowed(client: TestClient) -> None:
+    response = client.delete("/health/live")
+    assert_envelope(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "GET"
+
+
+def test_401_names_the_scheme(client: TestClient) -> None:
+    assert client.get("/api/whoami").headers["www-authenticate"].startswith("Bearer")
+
+
+def test_errors_carry_cors_headers(
+    make_client: Callable[..., TestClient], make_settings: Callable[..., Settings]
+) -> None:
+    def add_broken_route(app: FastAPI) -> None:
+        @app.get("/boom")
+        async def boom() -> None:
+            raise RuntimeError("boom")
+
+    settings = make_settings(allowed_origins=["http://bi.example"], max_request_mb=0.001)
+    client = make_client(settings, add_broken_route)
+    origin = {"Origin": "http://bi.example"}
+    crashed = client.get("/boom", headers=origin)
+    assert_envelope(crashed, 500, "internal_error")
+    assert crashed.headers["access-control-allow-origin"] == "http://bi.example"
+    too_big = client.post("/api/keys", content=b"x" * 5000, headers=origin)
+    assert_envelope(too_big, 413, "payload_too_large")
+    assert too_big.headers["access-control-allow-origin"] == "http://bi.example"
+
+
 def test_incoming_request_id_is_kept_and_unsafe_ones_replaced(client: TestClient) -> None:
     response = client.get("/no/such", headers={"X-Request-ID": "trace-abc-123"})
     assert response.headers["x-request-id"] == "trace-abc-123"

@@ -192,3 +192,33 @@ def test_production_needs_an_encryption_key(monkeypatch: pytest.MonkeyPatch) -> 
 def test_development_allows_auth_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENABLE_AUTH", "false")
     create_app(load_settings(), configure_logs=False)
+
+
+@pytest.mark.parametrize("password", ["s3cr/et", "pa#ss", "wh?at", "ab@cd"])
+def test_url_passwords_with_url_characters_are_masked(
+    monkeypatch: pytest.MonkeyPatch, password: str
+) -> None:
+    from lakechat.settings import mask_url, secret_values
+
+    url = f"postgresql://app:{password}@db.example:5432/lakechat"
+    assert mask_url(url) == "postgresql://app:***@db.example:5432/lakechat"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("FILES_URL", f"sftp://bob:{password}@files/x")
+    settings = load_settings()
+    shown = str(effective_settings(settings))
+    assert password not in shown
+    assert password in secret_values(settings)
+
+
+def test_placeholder_passwords_with_url_characters_are_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    production(monkeypatch, DATABASE_URL="postgresql://app:your-pass/word@db/lakechat")
+    assert any("DATABASE_URL" in p for p in production_problems(load_settings()))
+
+
+def test_placeholders_passed_as_arguments_are_caught() -> None:
+    settings = load_settings(
+        environment="production", encryption_key=GOOD_KEY, databricks_token="changethis"
+    )
+    assert any("DATABRICKS_TOKEN" in p for p in production_problems(settings))

@@ -42,6 +42,8 @@ class LakechatError(Exception):
     default_message: ClassVar[str] = (
         "lakechat hit an unexpected error; the request id is in the logs"
     )
+    #: Headers every response for this error carries.
+    default_headers: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,
@@ -52,7 +54,7 @@ class LakechatError(Exception):
     ) -> None:
         self.message = message or self.default_message
         self.details = list(details) if details else []
-        self.headers = dict(headers) if headers else {}
+        self.headers = {**self.default_headers, **(headers or {})}
         super().__init__(self.message)
 
 
@@ -100,6 +102,7 @@ class AuthenticationFailed(LakechatError):
     code = "auth_required"
     status = 401
     default_message = "this route needs an API key: send it as X-API-Key or Authorization: Bearer"
+    default_headers = {"WWW-Authenticate": 'Bearer realm="lakechat"'}
 
 
 class InvalidApiKey(AuthenticationFailed):

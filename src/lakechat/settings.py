@@ -11,10 +11,10 @@ settings object at import time, so tests can make apps with other settings.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -176,6 +176,11 @@ class Settings(BaseSettings):
     )
     rate_limit_health: int | None = Field(
         None, ge=1, description="Override for the health route class (monitoring API)."
+    )
+    rate_limit_auth_failures: int = Field(
+        30,
+        ge=1,
+        description="Failed API-key checks a minute per client IP; past it, requests with unknown keys get 429 before any lookup.",
     )
     rate_limit_admin: int | None = Field(
         None, ge=1, description="Override for the admin route class."
@@ -352,21 +357,28 @@ SECRET_FIELDS = (
     "qdrant_api_key",
     "encryption_key",
 )
-URL_FIELDS_WITH_PASSWORDS = ("database_url", "redis_url", "qdrant_url")
+URL_FIELDS_WITH_PASSWORDS = ("database_url", "redis_url", "qdrant_url", "files_url")
+
+
+#: scheme://user:password@rest, where the password runs to the last "@". urlsplit stops
+#: at "/", "?" or "#" and would miss (and so show) a password containing one.
+_URL_CREDENTIALS = re.compile(
+    r"^(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@]*):(?P<password>.*)@(?P<rest>[^@]*)$", re.DOTALL
+)
 
 
 def url_password(url: str) -> str | None:
     """The password part of a URL, if any."""
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
+    match = _URL_CREDENTIALS.match(url)
+    return match.group("password") if match else None
 
 
 def mask_url(url: str) -> str:
     """A URL with its password replaced by ***."""
-    password = url_password(url)
-    return url.replace(f":{password}@", ":***@", 1) if password else url
+    match = _URL_CREDENTIALS.match(url)
+    if not match or not match.group("password"):
+        return url
+    return f"{match.group('head')}:***@{match.group('rest')}"
 
 
 def secret_values(settings: Settings) -> list[str]:
@@ -402,7 +414,6 @@ def effective_settings(settings: Settings) -> dict[str, Any]:
 def production_problems(settings: Settings) -> list[str]:
     """What makes these settings unsafe to serve in production (empty when fine)."""
     problems: list[str] = []
-    sources = setting_sources(settings)
     if not settings.enable_auth:
         problems.append("ENABLE_AUTH=false is not allowed when ENVIRONMENT=production")
     key = settings.encryption_key
@@ -410,11 +421,7 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("ENCRYPTION_KEY is not set; make one with `lakechat keys encryption-key`")
     for name in SECRET_FIELDS:
         secret = getattr(settings, name)
-        if (
-            secret is not None
-            and (sources[name] != "default")
-            and is_placeholder(secret.get_secret_value())
-        ):
+        if secret is not None and is_placeholder(secret.get_secret_value()):
             problems.append(
                 f"{name.upper()} is a placeholder ({secret.get_secret_value()!r}); set the real secret"
             )

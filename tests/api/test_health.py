@@ -21,6 +21,12 @@ def test_health_lists_every_dependency(client: TestClient) -> None:
     assert body["service"] == "lakechat" and body["version"]
 
 
+def test_public_health_shows_no_paths_or_urls(make_client, make_settings, home) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(make_settings())
+    text = client.get("/health").text
+    assert str(home) not in text and "sqlite:" not in text
+
+
 def test_live_and_ready(client: TestClient) -> None:
     assert client.get("/health/live").json() == {"status": "alive"}
     assert client.get("/health/ready").json() == {"status": "ready"}

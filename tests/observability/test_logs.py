@@ -56,7 +56,7 @@ def test_secrets_never_reach_the_log(make_client, make_settings, log_file) -> No
     )
     client: TestClient = make_client(settings)
     key = issue_key(client)
-    client.get("/api/whoami?api_key=" + key, headers={"X-API-Key": key})
+    client.get("/api/whoami", headers={"X-API-Key": key})
     log = logging.getLogger("lakechat.test")
     log.info("connecting with token %s and key %s", token, key)
     log.warning("url postgresql://app:hunter2secret@db/x, header X-API-Key: %s", key)
@@ -95,3 +95,15 @@ def test_access_lines_can_be_turned_off(make_client, make_settings, log_file) ->
     records = lines(log_file)
     assert not [r for r in records if r.get("request_id") == "quiet-1"]
     assert "still logged" in [r["message"] for r in records]
+
+
+def test_several_workers_share_the_file_without_rotating_it(make_settings, log_file) -> None:  # type: ignore[no-untyped-def]
+    import logging.handlers
+
+    from lakechat.observability import logs
+
+    configure_logging(make_settings(log_to_file=True, log_file_path=log_file, server_workers=2))
+    assert logs._listener is not None
+    kinds = {type(h) for h in logs._listener.handlers}
+    assert logging.handlers.WatchedFileHandler in kinds
+    assert logging.handlers.RotatingFileHandler not in kinds

@@ -122,3 +122,29 @@ def test_auth_disabled_runs_as_local_admin(make_client, make_settings) -> None: 
     client = make_client(make_settings(enable_auth=False))
     me = client.get("/api/whoami").json()
     assert me["name"] == "local-admin" and "admin" in me["scopes"]
+
+
+def test_a_revoke_during_verification_is_not_undone_by_the_cache(
+    migrated: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contextlib import contextmanager
+
+    service = ApiKeyService(migrated, cache_seconds=60)
+    issued = service.create(name="racing")
+    real_session = migrated.session
+    revoked = []
+
+    @contextmanager
+    def session_then_revoke():  # type: ignore[no-untyped-def]
+        with real_session() as session:
+            yield session
+        if not revoked:  # the revoke lands after verify read the row, before it caches
+            revoked.append(True)
+            service.revoke(issued.info.id)
+
+    monkeypatch.setattr(migrated, "session", session_then_revoke)
+    service.verify(issued.secret)
+    monkeypatch.undo()
+    assert revoked
+    with pytest.raises(RevokedApiKey):
+        service.verify(issued.secret)

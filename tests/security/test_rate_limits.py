@@ -108,3 +108,15 @@ def test_routes_are_limited_per_key(make_client, make_settings) -> None:  # type
     assert client.get("/api/whoami", headers={"X-API-Key": second}).status_code == 200
     # probes are never limited
     assert all(client.get("/health/live").status_code == 200 for _ in range(5))
+
+
+def test_failed_key_checks_are_limited_per_address(make_client, make_settings) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient = make_client(make_settings(rate_limit_auth_failures=3))
+    bad = {"X-API-Key": "lc_nothere0_" + "x" * 30}
+    codes = [client.get("/api/whoami", headers=bad).status_code for _ in range(5)]
+    assert codes == [401, 401, 401, 429, 429]
+    refused = client.get("/api/whoami", headers=bad)
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert "RATE_LIMIT_AUTH_FAILURES" in refused.json()["error"]["message"]
+    # a key verified before is answered from the cache and is not affected
+    # (a new, unverified key from this address waits like any other)

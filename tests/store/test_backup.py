@@ -65,3 +65,54 @@ def test_restore_refuses_a_file_that_is_not_a_backup_and_keeps_the_data(
 def test_restore_of_a_missing_file(store: StateStore, tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         restore(store, tmp_path / "nope.bak", tmp_path / "backups")
+
+
+def test_backups_are_private(store: StateStore, tmp_path: Path) -> None:
+    target = backup(store, tmp_path / "private" / "state.bak")
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert target.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_postgres_password_travels_in_the_environment_not_the_command_line() -> None:
+    from lakechat.store.backup import _libpq_target
+
+    # special characters are percent-encoded in a database URL, as libpq and SQLAlchemy require
+    url = "postgresql+psycopg://app:Top%2FSecret%239@db.example:5432/lakechat"
+    dbname, env = _libpq_target(StateStore(url))
+    assert "Secret" not in dbname and dbname.startswith("postgresql://app@db.example")
+    assert env["PGPASSWORD"] == "Top/Secret#9"
+
+
+def test_restore_checks_the_very_file_it_restores(tmp_path: Path) -> None:
+    import sqlite3
+
+    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    upgrade(store)
+    ApiKeyService(store).create(name="precious")
+    folder = tmp_path / "backups"
+    backup(store, folder / "nightly")  # a valid lakechat backup with a confusable name
+    foreign = folder / "nightly#2.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE t (x int)")
+    with pytest.raises(BadRequest, match="not a lakechat state-store backup"):
+        restore(store, foreign, folder)
+    assert names(store) == ["precious"]
+    store.dispose()
+
+
+def test_postgres_restore_refuses_another_databases_dump(postgres_url: str, tmp_path: Path) -> None:
+    import subprocess
+
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE unrelated (x int)")
+    foreign = tmp_path / "foreign.dump"
+    subprocess.run(
+        ["pg_dump", "--format=custom", f"--file={foreign}", f"--dbname={postgres_url}"], check=True
+    )
+    store = StateStore(normalize_database_url(postgres_url.rsplit("/", 1)[0] + "/test"))
+    with pytest.raises(BadRequest, match="not of a lakechat state store"):
+        restore(store, foreign, tmp_path / "backups")
+    assert not (tmp_path / "backups").exists()  # refused before anything was touched
+    store.dispose()

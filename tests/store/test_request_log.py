@@ -82,19 +82,27 @@ def test_a_row_the_database_refuses_does_not_block_the_others(postgres_url: str)
     upgrade(store)
     writer = RequestLogWriter(store, flush_seconds=3600, buffer_max=1000)
     writer.submit(entry(1))
-    writer.submit(
-        RequestLogEntry(
-            request_id="bad",
-            time=datetime.now(UTC),
-            method="GET",
-            route="/" + "x" * 400,
-            http_status=200,
-            status="ok",
-            latency_ms=1.0,
-        )
-    )
+    # PostgreSQL refuses a NUL character in text
+    writer.submit(entry(99)._replace(request_id="bad", question="a\x00b"))
     writer.submit(entry(2))
     assert writer.flush() == 2
     assert writer.dropped == 1 and writer.pending == 0
     assert count(store) == 2
+    store.dispose()
+
+
+def test_client_controlled_values_are_clamped_to_their_columns(postgres_url: str) -> None:
+    from lakechat.settings import normalize_database_url
+
+    store = StateStore(normalize_database_url(postgres_url))
+    upgrade(store)
+    writer = RequestLogWriter(store, flush_seconds=3600, buffer_max=1000)
+    for n in range(50):
+        writer.submit(entry(n))
+    writer.submit(entry(50)._replace(method="UNSUBSCRIBE", route="/" + "x" * 400))
+    assert writer.flush() == 51
+    assert writer.dropped == 0
+    with store.session() as session:
+        row = session.scalars(select(RequestLogRow).where(RequestLogRow.request_id == "r50")).one()
+    assert row.method == "UNSUBSCRI" + "B" and len(row.route) == 300
     store.dispose()

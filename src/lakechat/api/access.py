@@ -126,7 +126,14 @@ async def authenticate(request: Request) -> Principal:
     cached: Principal | None = services.keys.cached(key)
     if cached is not None:
         return cached
-    principal: Principal = await run_in_threadpool(services.keys.verify, key)
+    # each miss costs a store lookup: a client sending bad keys gets a budget of them
+    ip = client_ip(request)
+    await services.limiter.check_auth_failures(ip)
+    try:
+        principal: Principal = await run_in_threadpool(services.keys.verify, key)
+    except AuthenticationFailed:
+        await services.limiter.record_auth_failure(ip)
+        raise
     return principal
 
 

@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from lakechat import __version__
 from lakechat.api.error_handlers import install_error_handlers
-from lakechat.api.middleware import RequestContextMiddleware
+from lakechat.api.middleware import ErrorEnvelopeMiddleware, RequestContextMiddleware
 from lakechat.api.routes import health, keys, ops
 from lakechat.api.services import AppServices
 from lakechat.observability.logs import configure_logging
@@ -56,6 +56,10 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     for router in (keys.router, health.router, ops.router):
         # flat, not include_router: FastAPI matches nested routers about 40% slower per request
         app.router.routes.extend(router.routes)
+    # add_middleware wraps: the last one added is the outermost
+    app.add_middleware(
+        ErrorEnvelopeMiddleware, max_body_bytes=int(settings.max_request_mb * 1024 * 1024)
+    )
     if settings.enable_cors and settings.allowed_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -67,7 +71,6 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app.add_middleware(
         RequestContextMiddleware,
         request_log=svc.request_log,
-        max_body_bytes=int(settings.max_request_mb * 1024 * 1024),
         log_requests=settings.log_requests,
     )
     return app

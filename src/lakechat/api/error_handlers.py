@@ -13,12 +13,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from lakechat.errors import (
     AuthenticationFailed,
     BadRequest,
+    Conflict,
+    DependencyUnavailable,
     LakechatError,
     MalformedJson,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
+    RateLimited,
     RouteNotFound,
     ValidationFailed,
     error_body,
@@ -29,7 +32,9 @@ from lakechat.observability.metrics import ERRORS
 log = logging.getLogger(__name__)
 
 
-def error_response(request: Request | None, error: LakechatError) -> JSONResponse:
+def error_response(
+    request: Request | None, error: LakechatError, *, status: int | None = None
+) -> JSONResponse:
     """The JSON envelope for ``error``; also marks the request for the log and metrics."""
     request_id = current_request_id.get()
     if request is not None:
@@ -37,7 +42,7 @@ def error_response(request: Request | None, error: LakechatError) -> JSONRespons
     ERRORS.labels(code=error.code).inc()
     return JSONResponse(
         error_body(error.code, error.message, request_id, error.details),
-        status_code=error.status,
+        status_code=status or error.status,
         headers=error.headers,
     )
 
@@ -62,22 +67,38 @@ def validation_error(exc: RequestValidationError) -> LakechatError:
     return ValidationFailed(message, details=details)
 
 
+#: Framework HTTP errors by status, for those without a special case below.
+_BY_STATUS: dict[int, type[LakechatError]] = {
+    400: BadRequest,
+    401: AuthenticationFailed,
+    403: PermissionDenied,
+    404: NotFound,
+    405: MethodNotAllowed,
+    409: Conflict,
+    413: PayloadTooLarge,
+    422: ValidationFailed,
+}
+
+
 def http_error(request: Request, exc: StarletteHTTPException) -> LakechatError:
-    if exc.status_code == 404:
-        if exc.detail and exc.detail != "Not Found":
-            return NotFound(str(exc.detail))
-        return RouteNotFound(
+    """Our error for an HTTPException raised by FastAPI, Starlette or a route."""
+    detail = str(exc.detail)
+    if exc.status_code == 404 and detail == "Not Found":
+        error: LakechatError = RouteNotFound(
             f"no route {request.method} {request.url.path}; the API is listed at /docs"
         )
-    if exc.status_code == 405:
-        return MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
-    by_status: dict[int, type[LakechatError]] = {
-        401: AuthenticationFailed,
-        403: PermissionDenied,
-        413: PayloadTooLarge,
-    }
-    cls = by_status.get(exc.status_code, BadRequest if exc.status_code < 500 else LakechatError)
-    return cls(str(exc.detail))
+    elif exc.status_code == 405:
+        error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+    elif exc.status_code == 429:
+        retry = (exc.headers or {}).get("Retry-After", "")
+        error = RateLimited(detail, retry_after_seconds=int(retry) if retry.isdigit() else 1)
+    elif exc.status_code == 503:
+        error = DependencyUnavailable("service", detail)
+    else:
+        default = BadRequest if exc.status_code < 500 else LakechatError
+        error = _BY_STATUS.get(exc.status_code, default)(detail)
+    error.headers.update(exc.headers or {})  # Allow on a 405, Retry-After, ...
+    return error
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -95,7 +116,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # in a generic 400; report the error underneath instead
         if isinstance(exc.__cause__, LakechatError):
             return error_response(request, exc.__cause__)
-        return error_response(request, http_error(request, exc))
+        return error_response(request, http_error(request, exc), status=exc.status_code)
 
     app.add_exception_handler(LakechatError, on_lakechat_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

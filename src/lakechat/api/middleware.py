@@ -1,7 +1,11 @@
-"""One pure-ASGI middleware around every request: request id, body limit, metrics, logs.
+"""Two pure-ASGI middlewares around every request.
 
-It sits outside FastAPI's exception handling, so it also turns anything unexpected into
-the 500 envelope (with the request id) instead of a stack trace.
+``RequestContextMiddleware`` is outermost: request id, X-Request-ID, metrics, the access
+line and the request log. ``ErrorEnvelopeMiddleware`` sits inside CORS (so its responses
+carry CORS headers too) and outside FastAPI's exception handling: it enforces the body
+limit and turns anything unexpected into the 500 envelope instead of a stack trace.
+
+    RequestContextMiddleware -> CORSMiddleware -> ErrorEnvelopeMiddleware -> FastAPI
 """
 
 from __future__ import annotations
@@ -54,13 +58,11 @@ class RequestContextMiddleware:
         app: ASGIApp,
         *,
         request_log: RequestLogWriter,
-        max_body_bytes: int,
         log_requests: bool = True,
     ) -> None:
         self.app = app
         self.log_requests = log_requests
         self.request_log = request_log
-        self.max_body_bytes = max_body_bytes
         # prometheus-client's labels() takes a lock and builds a key on every call; the
         # children for each (method, route, status) are looked up once and kept here
         self._metric_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
@@ -88,23 +90,11 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            length = _header(scope, b"content-length")
-            if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-                raise PayloadTooLarge(
-                    f"the request body is {int(length)} bytes; the limit is {self.max_body_bytes} "
-                    "(MAX_REQUEST_MB)"
-                )
-            await self.app(scope, _limited(receive, self.max_body_bytes), send_with_id)
-        except Exception as exc:
-            error = exc if isinstance(exc, LakechatError) else None
-            if error is None:
-                log.exception("unhandled error serving %s %s", scope["method"], scope["path"])
-                error = LakechatError()
-            state["error_code"] = error.code
-            ERRORS.labels(code=error.code).inc()
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:  # only if a middleware between us and the envelope failed
             if status_holder["started"]:
                 raise
-            await _send_error(send_with_id, error, request_id)
+            await _send_error(send_with_id, _as_error(exc, scope, state), request_id)
         finally:
             elapsed = time.perf_counter() - started
             self._observe(scope, state, int(status_holder["status"]), elapsed)
@@ -158,6 +148,50 @@ class RequestContextMiddleware:
                 **fields,
             )
         )
+
+
+class ErrorEnvelopeMiddleware:
+    """Body-size limit, and the envelope for any error FastAPI's handlers did not take."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            length = _header(scope, b"content-length")
+            if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+                raise PayloadTooLarge(
+                    f"the request body is {int(length)} bytes; the limit is {self.max_body_bytes} "
+                    "(MAX_REQUEST_MB)"
+                )
+            await self.app(scope, _limited(receive, self.max_body_bytes), tracking_send)
+        except Exception as exc:
+            if started:
+                raise
+            state: dict[str, Any] = scope.setdefault("state", {})
+            await _send_error(send, _as_error(exc, scope, state), current_request_id.get())
+
+
+def _as_error(exc: Exception, scope: Scope, state: dict[str, Any]) -> LakechatError:
+    error = exc if isinstance(exc, LakechatError) else None
+    if error is None:
+        log.exception("unhandled error serving %s %s", scope["method"], scope["path"])
+        error = LakechatError()
+    state["error_code"] = error.code
+    ERRORS.labels(code=error.code).inc()
+    return error
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

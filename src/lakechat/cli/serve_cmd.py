@@ -47,6 +47,7 @@ def serve(
 def _run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    os.environ["SERVER_WORKERS"] = str(workers)  # so each worker's settings know
     if workers > 1:
         # prometheus-client multiprocess mode: every worker writes here, /metrics sums them
         metrics_dir = settings.home / "prometheus"

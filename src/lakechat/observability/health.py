@@ -131,7 +131,8 @@ def warehouse_check(settings: Settings) -> DependencyCheck:
         conn = duckdb.connect(":memory:")
         try:
             for path in files:
-                conn.execute(f"ATTACH '{_sql_string(path)}' AS \"{path.stem}\" (READ_ONLY)")
+                alias = path.stem.replace('"', '""')
+                conn.execute(f"ATTACH '{_sql_string(path)}' AS \"{alias}\" (READ_ONLY)")
             conn.execute("SELECT 1").fetchall()
         finally:
             conn.close()
@@ -172,12 +173,14 @@ def file_store_check(settings: Settings) -> DependencyCheck:
 
             fs, _, paths = fsspec.get_fs_token_paths(location)
             fs.ls(paths[0])
-            return f"{location} reachable"
+            return (
+                f"{fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]} store reachable"
+            )
         root = Path(location.removeprefix("file://"))
         root.mkdir(parents=True, exist_ok=True)
         probe_file = root / f".health-{uuid.uuid4().hex}"
         probe_file.write_bytes(b"ok")
         probe_file.unlink()
-        return f"local folder {root} writable"
+        return "local folder writable"  # /health is public: no paths or URLs in details
 
     return DependencyCheck("file_store", False, probe)

@@ -200,14 +200,21 @@ def configure_logging(settings: Settings) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if settings.log_to_file:
         settings.log_file.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(
-            logging.handlers.RotatingFileHandler(
-                settings.log_file,
-                maxBytes=settings.log_file_max_bytes,
-                backupCount=settings.log_file_backup_count,
-                encoding="utf-8",
+        if settings.server_workers > 1:
+            # several processes must not each rotate one file: append, and reopen when an
+            # outside tool (logrotate) moves it
+            handlers.append(
+                logging.handlers.WatchedFileHandler(settings.log_file, encoding="utf-8")
             )
-        )
+        else:
+            handlers.append(
+                logging.handlers.RotatingFileHandler(
+                    settings.log_file,
+                    maxBytes=settings.log_file_max_bytes,
+                    backupCount=settings.log_file_backup_count,
+                    encoding="utf-8",
+                )
+            )
     redactor = SecretRedactor(secret_values(settings))
     for handler in handlers:
         handler.setFormatter(formatter)

@@ -124,6 +124,9 @@ class ApiKeyService:
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
+        # bumped by every revoke; a verify that read the store before a revoke must not
+        # cache what it read, or the revoked key would stay accepted until the cache expired
+        self._generation = 0
 
     def create(
         self,
@@ -203,6 +206,7 @@ class ApiKeyService:
                 )
             info = _info(row)
         with self._lock:
+            self._generation += 1
             self._cache = {k: v for k, v in self._cache.items() if v[1].id != info.id}
         return info
 
@@ -221,6 +225,7 @@ class ApiKeyService:
         if cached is not None and cached[0] > now:
             return cached[1]
         prefix = _prefix_of(plaintext)
+        generation = self._generation
         with self._store.session() as session:
             row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix)).first()
             if row is None or not hmac.compare_digest(row.key_hash, digest):
@@ -247,6 +252,8 @@ class ApiKeyService:
             ttl = min(ttl, max(0.0, (expires - utcnow()).total_seconds()))
         if ttl > 0:
             with self._lock:
+                if generation != self._generation:
+                    return principal  # a revoke happened meanwhile: answer, but do not cache
                 if len(self._cache) > 10_000:
                     self._cache.clear()
                 self._cache[digest] = (now + ttl, principal)

@@ -29,6 +29,9 @@ from lakechat.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: The bucket that counts failed key checks per client IP.
+AUTH_FAILURES = "auth_failures"
+
 _Strategy = MovingWindowRateLimiter | FixedWindowRateLimiter | SlidingWindowCounterRateLimiter
 _SyncStrategy = (
     sync_strategies.MovingWindowRateLimiter
@@ -98,17 +101,23 @@ class RequestRateLimiter:
     def _item(self, route_class: str) -> RateLimitItem:
         item = self._items.get(route_class)
         if item is None:
-            item = RateLimitItemPerMinute(self.limit_for(route_class))
+            amount = (
+                self._settings.rate_limit_auth_failures
+                if route_class == AUTH_FAILURES
+                else self.limit_for(route_class)
+            )
+            item = RateLimitItemPerMinute(amount)
             self._items[route_class] = item
         return item
 
-    async def hit(self, route_class: str, identity: str) -> RateDecision:
-        """Count one request; refused requests say how long to wait."""
+    async def hit(self, route_class: str, identity: str, *, count: bool = True) -> RateDecision:
+        """Count one request (or, with count=False, only look); refusals say how long to wait."""
         item = self._item(route_class)
         shared = self._shared
         if shared is not None and time.monotonic() - self._redis_failed_at >= 5.0:
             try:
-                if await shared.hit(item, route_class, identity):
+                allowed = await (shared.hit if count else shared.test)(item, route_class, identity)
+                if allowed:
                     return RateDecision(True, item.amount)
                 stats = await shared.get_window_stats(item, route_class, identity)
                 return RateDecision(False, item.amount, _retry_after(stats.reset_time))
@@ -116,9 +125,10 @@ class RequestRateLimiter:
                 # use memory for 5 s before trying Redis again
                 self._redis_failed_at = time.monotonic()
                 log.warning("rate limits fall back to memory, Redis failed: %s", type(exc).__name__)
-        if self._local.hit(item, route_class, identity):
+        local = self._local
+        if (local.hit if count else local.test)(item, route_class, identity):
             return RateDecision(True, item.amount)
-        stats = self._local.get_window_stats(item, route_class, identity)
+        stats = local.get_window_stats(item, route_class, identity)
         return RateDecision(False, item.amount, _retry_after(stats.reset_time))
 
     async def enforce(self, route_class: str, identity: str) -> None:
@@ -133,6 +143,24 @@ class RequestRateLimiter:
                 f"requests; retry in {decision.retry_after_seconds} s",
                 retry_after_seconds=decision.retry_after_seconds,
             )
+
+    async def check_auth_failures(self, client_ip: str) -> None:
+        """Refuse (429) a client that has used up its budget of failed key checks."""
+        if not self.enabled:
+            return
+        decision = await self.hit(AUTH_FAILURES, client_ip, count=False)
+        if not decision.allowed:
+            RATE_LIMITED.labels(route_class=AUTH_FAILURES).inc()
+            raise RateLimited(
+                f"too many requests with invalid API keys from this address "
+                f"(RATE_LIMIT_AUTH_FAILURES={decision.limit} a minute); retry in "
+                f"{decision.retry_after_seconds} s",
+                retry_after_seconds=decision.retry_after_seconds,
+            )
+
+    async def record_auth_failure(self, client_ip: str) -> None:
+        if self.enabled:
+            await self.hit(AUTH_FAILURES, client_ip)
 
     async def close(self) -> None:
         """Release Redis connections (call from the event loop that used them)."""

@@ -6,13 +6,14 @@ by restoring the wrong file.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from lakechat.errors import BadRequest, DependencyUnavailable, LakechatError, NotFound
 from lakechat.store.database import StateStore
@@ -32,23 +33,31 @@ def default_backup_path(backups_dir: Path, store: StateStore, label: str = "lake
 
 def backup(store: StateStore, target: Path) -> Path:
     """Write a consistent copy of the state store to ``target`` while it stays online."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.exists():
+        target.parent.mkdir(parents=True, mode=0o700)
     if target.exists():
         raise BadRequest(f"{target} already exists; choose another path")
-    if store.backend == "sqlite":
-        _sqlite_copy(_sqlite_path(store), target)
-    elif store.backend == "postgresql":
-        _run(
-            [
+    # a backup holds every key hash and logged request: only its owner may read it
+    target.touch(mode=0o600)
+    try:
+        if store.backend == "sqlite":
+            _sqlite_copy(_sqlite_path(store), target)
+        elif store.backend == "postgresql":
+            dbname, env = _libpq_target(store)
+            argv = [
                 _tool("pg_dump"),
                 "--format=custom",
                 "--no-owner",
                 f"--file={target}",
-                f"--dbname={_libpq_url(store)}",
+                f"--dbname={dbname}",
             ]
-        )
-    else:
-        raise BadRequest(f"backups are not supported for {store.backend}")
+            _run(argv, env=env)
+        else:
+            raise BadRequest(f"backups are not supported for {store.backend}")
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    target.chmod(0o600)
     return target
 
 
@@ -62,24 +71,17 @@ def restore(store: StateStore, source: Path, safety_dir: Path) -> Path:
     if store.backend == "sqlite":
         _sqlite_copy(source, _sqlite_path(store))
     else:
-        _run(
-            [
-                _tool("pg_restore"),
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--single-transaction",
-                f"--dbname={_libpq_url(store)}",
-                str(source),
-            ]
-        )
+        dbname, env = _libpq_target(store)
+        options = ["--clean", "--if-exists", "--no-owner", "--single-transaction"]
+        _run([_tool("pg_restore"), *options, f"--dbname={dbname}", str(source)], env=env)
     return safety
 
 
 def _check_backup(store: StateStore, source: Path) -> None:
     if store.backend == "sqlite":
         try:
-            with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as conn:
+            # as_uri() percent-encodes "#" and "?", so the file checked is the file restored
+            with sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True) as conn:
                 ok = conn.execute("PRAGMA integrity_check").fetchone()
                 has_version = conn.execute(
                     "SELECT count(*) FROM sqlite_master WHERE name='alembic_version'"
@@ -89,9 +91,21 @@ def _check_backup(store: StateStore, source: Path) -> None:
         if not ok or ok[0] != "ok" or not has_version or has_version[0] != 1:
             raise BadRequest(f"{source} is not a lakechat state-store backup")
     else:
-        _run(
+        listing = _run(
             [_tool("pg_restore"), "--list", str(source)], what=f"{source} is not a pg_dump archive"
         )
+        # table-of-contents lines look like "215; 1259 16390 TABLE public api_keys postgres"
+        tables = {
+            line.split()[-2]
+            for line in listing.splitlines()
+            if " TABLE " in line and not line.startswith(";")
+        }
+        missing = {"alembic_version", "api_keys", "request_log"} - tables
+        if missing:
+            raise BadRequest(
+                f"{source} is a pg_dump archive but not of a lakechat state store "
+                f"(it has no {', '.join(sorted(missing))} table)"
+            )
 
 
 def _sqlite_path(store: StateStore) -> Path:
@@ -112,8 +126,18 @@ def _sqlite_copy(source: Path, target: Path) -> None:
         dst.close()
 
 
-def _libpq_url(store: StateStore) -> str:
-    return make_url(store.url).set(drivername="postgresql").render_as_string(hide_password=False)
+def _libpq_target(store: StateStore) -> tuple[str, dict[str, str]]:
+    """The libpq URL without its password, and an environment carrying the password.
+
+    A password on the command line would be visible to every local user through ps.
+    """
+    url = make_url(store.url).set(drivername="postgresql")
+    env = dict(os.environ)
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
+    # URL.set(password=None) keeps the password (None means "unchanged" there): rebuild it
+    bare = URL.create("postgresql", url.username, None, url.host, url.port, url.database, url.query)
+    return bare.render_as_string(hide_password=False), env
 
 
 def _tool(name: str) -> str:
@@ -125,8 +149,11 @@ def _tool(name: str) -> str:
     return path
 
 
-def _run(argv: list[str], what: str | None = None) -> None:
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=3600, check=False)
+def _run(argv: list[str], what: str | None = None, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        argv, capture_output=True, text=True, timeout=3600, check=False, env=env
+    )
     if result.returncode != 0:
         detail = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "no output"
         raise BackupFailed(what or f"{Path(argv[0]).name} failed: {detail}")
+    return result.stdout

@@ -13,6 +13,8 @@ from collections import deque
 from datetime import datetime
 from typing import NamedTuple
 
+from sqlalchemy import String
+
 from lakechat.errors import LakechatError
 from lakechat.observability.metrics import REQUEST_LOG_DROPPED, REQUEST_LOG_WRITTEN
 from lakechat.store.database import StateStore
@@ -49,9 +51,20 @@ class RequestLogEntry(NamedTuple):
     def as_row(self) -> dict[str, object]:
         row = self._asdict()
         row["tables"] = list(self.tables) if self.tables is not None else None
+        # a client controls some of these (an odd HTTP method, say): never let one row
+        # fail a whole batch by overflowing its column
+        for name, length in _STRING_LENGTHS.items():
+            value = row[name]
+            if isinstance(value, str) and len(value) > length:
+                row[name] = value[:length]
         return row
 
 
+_STRING_LENGTHS: dict[str, int] = {
+    column.name: column.type.length
+    for column in RequestLogRow.__table__.columns
+    if isinstance(column.type, String) and column.type.length
+}
 _INSERT = RequestLogRow.__table__.insert()  # type: ignore[attr-defined]
 
 
