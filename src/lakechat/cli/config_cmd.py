@@ -5,12 +5,6 @@ from __future__ import annotations
 import typer
 
 from lakechat.cli.output import console, fail, print_json, print_table
-from lakechat.settings import (
-    effective_settings,
-    load_settings,
-    production_problems,
-    setting_sources,
-)
 
 app = typer.Typer(help="Show and check the effective settings.", no_args_is_help=True)
 
@@ -18,6 +12,8 @@ app = typer.Typer(help="Show and check the effective settings.", no_args_is_help
 @app.command("show")
 def show(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Every setting's effective value (secrets masked) and where it came from."""
+    from lakechat.settings import effective_settings, load_settings, setting_sources
+
     settings = load_settings()
     values = effective_settings(settings)
     sources = setting_sources(settings)
@@ -39,6 +35,8 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Say whether the settings are valid, and what would stop a production start."""
+    from lakechat.settings import load_settings, production_problems
+
     settings = load_settings()
     problems = (
         production_problems(settings) if production or settings.environment == "production" else []

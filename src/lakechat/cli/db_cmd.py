@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from lakechat.cli.output import console, fail, print_json
-from lakechat.settings import load_settings
-from lakechat.store import backup as backups
-from lakechat.store.database import StateStore
-from lakechat.store.migrate import current_revision, downgrade, head_revisions, upgrade
+
+if TYPE_CHECKING:
+    from lakechat.store.database import StateStore
+
+# The state-store modules (SQLAlchemy, Alembic) load inside each command, so that
+# `lakechat --help` and unrelated commands start quickly.
 
 app = typer.Typer(help="Migrate, back up and restore the state store.", no_args_is_help=True)
 
 
 def _store() -> StateStore:
+    from lakechat.settings import load_settings
+    from lakechat.store.database import StateStore
+
     return StateStore(load_settings().state_url)
 
 
@@ -26,6 +32,8 @@ def upgrade_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
+    from lakechat.store.migrate import upgrade
+
     store = _store()
     _migrate(store, lambda: upgrade(store, revision), as_json)
 
@@ -37,6 +45,8 @@ def downgrade_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Revert migrations down to REVISION. Take a backup first: data in dropped tables is lost."""
+    from lakechat.store.migrate import downgrade
+
     store = _store()
     if not yes and not typer.confirm(
         f"Downgrade {store.display_url} to {revision}? Dropped tables lose their rows"
@@ -47,6 +57,8 @@ def downgrade_cmd(
 
 def _migrate(store: StateStore, step: Callable[[], None], as_json: bool) -> None:
     """Run one migration step and say which revision the store went from and to."""
+    from lakechat.store.migrate import current_revision
+
     before = current_revision(store)
     step()
     after = current_revision(store)
@@ -59,6 +71,8 @@ def _migrate(store: StateStore, step: Callable[[], None], as_json: bool) -> None
 @app.command("current")
 def current_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show the applied revision and whether it is the newest."""
+    from lakechat.store.migrate import current_revision, head_revisions
+
     store = _store()
     revision = current_revision(store)
     heads = head_revisions(store)
@@ -86,6 +100,10 @@ def backup_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Back up the state store while it runs (SQLite online backup, or pg_dump)."""
+    from lakechat.settings import load_settings
+    from lakechat.store import backup as backups
+    from lakechat.store.database import StateStore
+
     settings = load_settings()
     store = StateStore(settings.state_url)
     target = path or backups.default_backup_path(settings.home / "backups", store)
@@ -106,6 +124,11 @@ def restore_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Replace the state store with a backup; what is there now is backed up first."""
+    from lakechat.settings import load_settings
+    from lakechat.store import backup as backups
+    from lakechat.store.database import StateStore
+    from lakechat.store.migrate import current_revision
+
     settings = load_settings()
     store = StateStore(settings.state_url)
     if not yes and not typer.confirm(f"Replace {store.display_url} with {path}?"):

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import typer
 
 from lakechat.cli.output import console, print_json, print_table
 from lakechat.errors import BadRequest
-from lakechat.security.api_keys import ApiKeyService
-from lakechat.settings import load_settings
-from lakechat.store.database import StateStore
-from lakechat.store.types import utcnow
+
+if TYPE_CHECKING:
+    from lakechat.security.api_keys import ApiKeyService
 
 app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 
@@ -20,6 +20,10 @@ _DURATION = re.compile(r"^(\d+)([hdw])$")
 
 
 def _service() -> ApiKeyService:
+    from lakechat.security.api_keys import ApiKeyService
+    from lakechat.settings import load_settings
+    from lakechat.store.database import StateStore
+
     return ApiKeyService(StateStore(load_settings().state_url))
 
 
@@ -31,7 +35,7 @@ def parse_expiry(value: str | None) -> datetime | None:
     if match:
         amount, unit = int(match.group(1)), match.group(2)
         hours = {"h": 1, "d": 24, "w": 24 * 7}[unit] * amount
-        return utcnow() + timedelta(hours=hours)
+        return datetime.now(UTC) + timedelta(hours=hours)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

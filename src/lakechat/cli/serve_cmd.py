@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+from typing import TYPE_CHECKING
 
 import typer
 
 from lakechat.cli.output import console
-from lakechat.errors import LakechatError
-from lakechat.observability.logs import configure_logging, uvicorn_log_config
-from lakechat.security.api_keys import ApiKeyService
-from lakechat.settings import Settings, check_startup, load_settings
-from lakechat.store.database import StateStore
-from lakechat.store.migrate import upgrade
+
+if TYPE_CHECKING:
+    from lakechat.settings import Settings
+    from lakechat.store.database import StateStore
 
 DEMO_KEY_FILE = "demo-api-key"
 
@@ -29,6 +28,11 @@ def serve(
     ),
 ) -> None:
     """Serve the API with uvicorn."""
+    from lakechat.observability.logs import configure_logging
+    from lakechat.settings import check_startup, load_settings
+    from lakechat.store.database import StateStore
+    from lakechat.store.migrate import upgrade
+
     settings = load_settings()
     check_startup(settings)
     configure_logging(settings)
@@ -46,6 +50,8 @@ def serve(
 
 def _run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
+
+    from lakechat.observability.logs import uvicorn_log_config
 
     os.environ["SERVER_WORKERS"] = str(workers)  # so each worker's settings know
     if workers > 1:
@@ -73,6 +79,11 @@ def demo(
     port: int | None = typer.Option(None, "--port", help="Port (default SERVER_PORT)."),
 ) -> None:
     """Prepare the embedded demo (data directory, state store, an admin key) and serve it."""
+    from lakechat.observability.logs import configure_logging
+    from lakechat.settings import check_startup, load_settings
+    from lakechat.store.database import StateStore
+    from lakechat.store.migrate import upgrade
+
     settings = load_settings()
     check_startup(settings)
     settings.home.mkdir(parents=True, exist_ok=True)
@@ -102,6 +113,9 @@ def demo(
 
 def _demo_key(settings: Settings, store: StateStore) -> str:
     """Reuse the demo admin key if it still works; otherwise issue a new one."""
+    from lakechat.errors import LakechatError
+    from lakechat.security.api_keys import ApiKeyService
+
     keys = ApiKeyService(store, cache_seconds=0)
     path = settings.home / DEMO_KEY_FILE
     if path.is_file():
