@@ -49,3 +49,13 @@ def test_openapi_publishes_each_routes_access(client: TestClient) -> None:
     keys = spec["paths"]["/api/keys"]["get"]["x-lakechat-access"]
     assert keys == {"public": False, "scope": "admin", "rate_limit_class": "admin"}
     assert spec["paths"]["/health/live"]["get"]["x-lakechat-access"] == {"public": True}
+
+
+def test_openapi_offers_key_authorization(make_client, make_settings) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(make_settings(api_key_header="X-Custom-Key"))
+    spec = client.get("/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["ApiKey"] == {"type": "apiKey", "in": "header", "name": "X-Custom-Key"}
+    assert schemes["Bearer"]["scheme"] == "bearer"
+    assert spec["paths"]["/api/whoami"]["get"]["security"] == [{"ApiKey": []}, {"Bearer": []}]
+    assert "security" not in spec["paths"]["/health"]["get"]

@@ -35,6 +35,16 @@ from lakechat.security.principals import ALL_SCOPES, LOCAL_ADMIN, Principal
 from lakechat.settings import RATE_LIMIT_CLASSES
 
 ACCESS_KEY = "x-lakechat-access"
+API_KEY_SCHEME = "ApiKey"
+BEARER_SCHEME = "Bearer"
+
+
+def security_schemes(header_name: str) -> dict[str, Any]:
+    """The OpenAPI security schemes, so /docs offers an Authorize button for keys."""
+    return {
+        API_KEY_SCHEME: {"type": "apiKey", "in": "header", "name": header_name},
+        BEARER_SCHEME: {"type": "http", "scheme": "bearer", "description": "an API key, lc_..."},
+    }
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,8 @@ def requires(scope: str | None, rate_class: str = "default") -> dict[str, Any]:
         raise ConfigurationError(f"unknown rate-limit class {rate_class!r} on a route")
     return {
         "openapi_extra": {
-            ACCESS_KEY: {"public": False, "scope": scope, "rate_limit_class": rate_class}
+            ACCESS_KEY: {"public": False, "scope": scope, "rate_limit_class": rate_class},
+            "security": [{API_KEY_SCHEME: []}, {BEARER_SCHEME: []}],
         }
     }
 

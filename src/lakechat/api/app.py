@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from lakechat import __version__
+from lakechat.api.access import security_schemes
 from lakechat.api.error_handlers import install_error_handlers
 from lakechat.api.middleware import ErrorEnvelopeMiddleware, RequestContextMiddleware
 from lakechat.api.routes import health, keys, ops
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         lifespan=lifespan,
     )
     app.state.services = svc
+    _publish_security_schemes(app, settings.api_key_header)
     install_error_handlers(app)
     for router in (keys.router, health.router, ops.router):
         # flat, not include_router: FastAPI matches nested routers about 40% slower per request
@@ -74,6 +77,19 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         log_requests=settings.log_requests,
     )
     return app
+
+
+def _publish_security_schemes(app: FastAPI, header_name: str) -> None:
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = default_openapi()
+            schema.setdefault("components", {})["securitySchemes"] = security_schemes(header_name)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_environment() -> FastAPI:
