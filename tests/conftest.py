@@ -187,3 +187,23 @@ def redis_prefix() -> Iterator[str]:
         client.close()
     except Exception:
         pass
+
+
+@pytest.fixture(scope="session")
+def tpch_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory with samples.tpch at SF 0.01, built once per test run."""
+    from lakechat.lakehouse.build import build_lakehouse
+
+    home = tmp_path_factory.mktemp("tpch-home")
+    build_lakehouse(home, scale_factor=0.01)
+    return home
+
+
+@pytest.fixture
+def duckdb_warehouse(tpch_home: Path) -> Iterator[Any]:
+    from lakechat.lakehouse.build import lakehouse_dir
+    from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse(lakehouse_dir(tpch_home), max_concurrency=5)
+    yield warehouse
+    warehouse.close()

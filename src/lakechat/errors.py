@@ -22,7 +22,10 @@ any of them into ``{"error": {"code", "message", "request_id"}}`` through
     ├── MethodNotAllowed               405 method_not_allowed
     ├── Conflict                       409 conflict
     ├── RateLimited                    429 rate_limited
-    └── DependencyUnavailable          503 dependency_unavailable
+    ├── DependencyUnavailable          503 dependency_unavailable
+    └── QueryTimeout                   504 query_timeout
+
+    BadRequest also has QueryFailed (400 query_failed): the warehouse refused a statement.
 
 Later capabilities add their own branches under these (for example the SQL guard's
 ``guard.*`` codes under ``BadRequest``).
@@ -191,6 +194,21 @@ class DependencyUnavailable(LakechatError):
         if reason:
             text += f": {reason}"
         super().__init__(text + "; try again shortly", headers={"Retry-After": "5"})
+
+
+class QueryFailed(BadRequest):
+    """The warehouse refused or could not run a statement; the message is the warehouse's."""
+
+    code = "query_failed"
+    default_message = "the warehouse could not run the statement"
+
+
+class QueryTimeout(LakechatError):
+    """A statement ran (or waited for a free slot) longer than QUERY_TIMEOUT_SECONDS."""
+
+    code = "query_timeout"
+    status = 504
+    default_message = "the query ran longer than QUERY_TIMEOUT_SECONDS"
 
 
 def all_error_classes() -> list[type[LakechatError]]:

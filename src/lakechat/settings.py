@@ -196,6 +196,12 @@ class Settings(BaseSettings):
     query_timeout_seconds: float = Field(
         30.0, gt=0, description="A query running longer is cancelled."
     )
+    warehouse_max_concurrency: int = Field(
+        5,
+        ge=1,
+        le=256,
+        description="Statements in flight per warehouse; the rest wait their turn, up to QUERY_TIMEOUT_SECONDS.",
+    )
     session_timeout_hours: float = Field(
         24.0, gt=0, description="Chat sessions expire after this many idle hours."
     )

@@ -167,12 +167,12 @@ def test_key_mistakes_are_clear(args: list[str], message: str) -> None:
 
 
 def test_demo_prepares_a_working_admin_key() -> None:
-    first = ok("demo", "--no-serve")
+    first = ok("demo", "--no-serve", "--sf", "0.01")
     key_file = Path(os.environ["LAKECHAT_HOME"]) / "demo-api-key"
     key = key_file.read_text().strip()
     assert key in first.replace("\n", "")
     assert oct(key_file.stat().st_mode)[-3:] == "600"
-    ok("demo", "--no-serve")  # idempotent: the same key is reused
+    ok("demo", "--no-serve", "--sf", "0.01")  # idempotent: the same key is reused
     assert key_file.read_text().strip() == key
     listed = json.loads(ok("keys", "list", "--json"))["keys"]
     assert [k["name"] for k in listed] == ["demo-admin"] and listed[0]["role"] == "admin"

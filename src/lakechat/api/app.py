@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             yield
         finally:
             await svc.limiter.close()
+            svc.warehouse.close()
             svc.request_log.close()
             svc.store.dispose()
             log.info("lakechat stopped")

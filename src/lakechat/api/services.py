@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lakechat.lakehouse.build import lakehouse_dir
 from lakechat.observability.health import (
     HealthMonitor,
     cache_check,
@@ -16,12 +17,15 @@ from lakechat.security.rate_limits import RequestRateLimiter
 from lakechat.settings import Settings
 from lakechat.store.database import StateStore
 from lakechat.store.request_log import RequestLogWriter
+from lakechat.warehouse.base import Warehouse
+from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
 
 
 @dataclass(frozen=True)
 class AppServices:
     settings: Settings
     store: StateStore
+    warehouse: Warehouse
     keys: ApiKeyService
     limiter: RequestRateLimiter
     request_log: RequestLogWriter
@@ -32,9 +36,13 @@ class AppServices:
         store = StateStore(
             settings.state_url, connect_timeout=settings.health_check_timeout_seconds
         )
+        warehouse = DuckDBWarehouse(
+            lakehouse_dir(settings.home), max_concurrency=settings.warehouse_max_concurrency
+        )
         return cls(
             settings=settings,
             store=store,
+            warehouse=warehouse,
             keys=ApiKeyService(store, settings.auth_cache_seconds),
             limiter=RequestRateLimiter(settings),
             request_log=RequestLogWriter(
@@ -43,7 +51,7 @@ class AppServices:
             health=HealthMonitor(
                 [
                     state_store_check(store),
-                    warehouse_check(settings),
+                    warehouse_check(warehouse),
                     cache_check(settings),
                     file_store_check(settings),
                 ],

@@ -24,7 +24,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(keys_cmd.app, name="keys")
 app.command("serve")(serve_cmd.serve)
-app.command("demo")(serve_cmd.demo)
+app.add_typer(serve_cmd.demo_app, name="demo")
 
 
 @app.callback()

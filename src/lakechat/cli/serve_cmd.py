@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from lakechat.cli.output import console
 
 if TYPE_CHECKING:
+    from lakechat.lakehouse.build import CatalogBuild
     from lakechat.settings import Settings
     from lakechat.store.database import StateStore
 
@@ -74,11 +76,26 @@ def _run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     )
 
 
+demo_app = typer.Typer(
+    help="The embedded demo: build the lakehouse, prepare the state store and a key, serve.",
+    invoke_without_command=True,
+)
+
+SF_OPTION = typer.Option(
+    1.0, "--sf", help="TPC-H scale factor of samples.tpch (1 = 6M lineitem rows)."
+)
+
+
+@demo_app.callback()
 def demo(
+    ctx: typer.Context,
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Serve the API when ready."),
     port: int | None = typer.Option(None, "--port", help="Port (default SERVER_PORT)."),
+    scale_factor: float = SF_OPTION,
 ) -> None:
-    """Prepare the embedded demo (data directory, state store, an admin key) and serve it."""
+    """Build the demo lakehouse (if needed), prepare the state store and an admin key, and serve."""
+    if ctx.invoked_subcommand is not None:
+        return
     from lakechat.observability.logs import configure_logging
     from lakechat.settings import check_startup, load_settings
     from lakechat.store.database import StateStore
@@ -87,6 +104,7 @@ def demo(
     settings = load_settings()
     check_startup(settings)
     settings.home.mkdir(parents=True, exist_ok=True)
+    builds = _build_with_progress(settings.home, scale_factor, force=False)
     store = StateStore(settings.state_url)
     upgrade(store)
     key = _demo_key(settings, store)
@@ -94,6 +112,10 @@ def demo(
     console.rule("[bold]lakechat demo")
     console.print(f"data directory   {settings.home}")
     console.print(f"state store      {store.backend} ({store.display_url})")
+    for build in builds:
+        console.print(
+            f"catalog          {build.catalog} (TPC-H SF {build.scale_factor:g}) {build.path}"
+        )
     console.print(f"admin API key    {key}", highlight=False, soft_wrap=True)
     console.print(f"                 (also in {settings.home / DEMO_KEY_FILE})")
     console.print(f"API              {url}   docs: {url}/docs   health: {url}/health")
@@ -109,6 +131,55 @@ def demo(
         _run_server(
             settings, settings.server_host, port or settings.server_port, settings.server_workers
         )
+
+
+@demo_app.command("build")
+def build(
+    scale_factor: float = SF_OPTION,
+    force: bool = typer.Option(
+        False, "--force", help="Rebuild even when the catalogs are current."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Build the demo lakehouse under $LAKECHAT_HOME/lakehouse (skipped when already current)."""
+    from dataclasses import asdict
+
+    from lakechat.cli.output import print_json
+    from lakechat.settings import load_settings
+
+    builds = _build_with_progress(load_settings().home, scale_factor, force=force, quiet=as_json)
+    if as_json:
+        print_json({"catalogs": [asdict(b) for b in builds]})
+        return
+    for b in builds:
+        state = "up to date" if b.skipped else "built"
+        console.print(f"{b.catalog}: {state} (TPC-H SF {b.scale_factor:g}) at {b.path}")
+
+
+def _build_with_progress(
+    home: Path, scale_factor: float, *, force: bool, quiet: bool = False
+) -> list[CatalogBuild]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from lakechat.lakehouse.build import build_lakehouse
+
+    if quiet:
+        return build_lakehouse(home, scale_factor=scale_factor, force=force)
+    columns = (
+        TextColumn("building {task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        tasks: dict[str, Any] = {}
+
+        def report(catalog: str, done: int, total: int) -> None:
+            if catalog not in tasks:
+                tasks[catalog] = bar.add_task(catalog, total=total)
+            bar.update(tasks[catalog], completed=done, total=total)
+
+        return build_lakehouse(home, scale_factor=scale_factor, force=force, progress=report)
 
 
 def _demo_key(settings: Settings, store: StateStore) -> str:

@@ -19,6 +19,7 @@ from typing import Literal
 from lakechat.errors import LakechatError
 from lakechat.settings import Settings
 from lakechat.store.database import StateStore
+from lakechat.warehouse.base import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -120,31 +121,9 @@ def state_store_check(store: StateStore) -> DependencyCheck:
     return DependencyCheck("state_store", True, probe)
 
 
-def warehouse_check(settings: Settings) -> DependencyCheck:
-    """The embedded DuckDB lakehouse: every catalog file attaches read-only and answers."""
-
-    def probe() -> str:
-        import duckdb
-
-        lakehouse = settings.home / "lakehouse"
-        files = sorted(lakehouse.glob("*.duckdb")) if lakehouse.is_dir() else []
-        conn = duckdb.connect(":memory:")
-        try:
-            for path in files:
-                alias = path.stem.replace('"', '""')
-                conn.execute(f"ATTACH '{_sql_string(path)}' AS \"{alias}\" (READ_ONLY)")
-            conn.execute("SELECT 1").fetchall()
-        finally:
-            conn.close()
-        if not files:
-            return "duckdb embedded; no catalog files attached yet"
-        return f"duckdb embedded; catalogs: {', '.join(p.stem for p in files)}"
-
-    return DependencyCheck("warehouse", True, probe)
-
-
-def _sql_string(path: Path) -> str:
-    return str(path).replace("'", "''")
+def warehouse_check(warehouse: Warehouse) -> DependencyCheck:
+    """The configured warehouse answers a trivial statement."""
+    return DependencyCheck("warehouse", True, warehouse.ping)
 
 
 def cache_check(settings: Settings) -> DependencyCheck:

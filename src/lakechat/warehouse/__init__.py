@@ -1,0 +1,1 @@
+"""Warehouses: where statements run. A small protocol with embedded and production providers."""

@@ -1,0 +1,151 @@
+"""The embedded warehouse: DuckDB with one read-only file per catalog.
+
+Every ``<lakehouse>/<catalog>.duckdb`` file is attached read-only under its catalog's name,
+so ``samples.tpch.orders`` resolves exactly as on Databricks. External access (files,
+URLs, extension installs) is switched off and the configuration locked before any user
+statement runs, so a statement can neither write nor read outside the lakehouse even if
+the SQL guard were bypassed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+import duckdb
+
+from lakechat.errors import DependencyUnavailable, QueryFailed, QueryTimeout
+from lakechat.warehouse.base import Column, QueryResult
+
+
+class DuckDBWarehouse:
+    """Embedded DuckDB over the lakehouse folder; each statement gets its own cursor."""
+
+    dialect: ClassVar[str] = "duckdb"
+    SUPPORTS_CANCEL: ClassVar[bool] = True  # cursor.interrupt() stops the running statement
+    SUPPORTS_THREE_LEVEL_NAMES: ClassVar[bool] = True
+
+    def __init__(
+        self, lakehouse_dir: Path, *, max_concurrency: int = 5, threads: int | None = None
+    ) -> None:
+        self.lakehouse_dir = lakehouse_dir
+        self._slots = threading.BoundedSemaphore(max_concurrency)
+        self._lock = threading.Lock()
+        self._conn: duckdb.DuckDBPyConnection | None = None
+        self._attached: tuple[str, ...] = ()
+        self._threads = threads
+
+    # connection -------------------------------------------------------------------
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        """One in-memory database with every catalog file attached; rebuilt when files change."""
+        files = self._catalog_files()
+        names = tuple(sorted(files))
+        with self._lock:
+            if self._conn is None or names != self._attached:
+                if self._conn is not None:
+                    self._conn.close()
+                self._conn = self._open(files)
+                self._attached = names
+            return self._conn
+
+    def _catalog_files(self) -> dict[str, Path]:
+        if not self.lakehouse_dir.is_dir():
+            return {}
+        return {
+            path.stem: path
+            for path in self.lakehouse_dir.glob("*.duckdb")
+            if not path.stem.startswith(".")
+        }
+
+    def _open(self, files: dict[str, Path]) -> duckdb.DuckDBPyConnection:
+        config: dict[str, Any] = {}
+        if self._threads:
+            config["threads"] = self._threads
+        try:
+            conn = duckdb.connect(":memory:", config=config)
+            for name, path in sorted(files.items()):
+                alias = name.replace('"', '""')
+                location = str(path).replace("'", "''")
+                conn.execute(f"ATTACH '{location}' AS \"{alias}\" (READ_ONLY)")
+            conn.execute("SET enable_external_access = false")
+            conn.execute("SET autoinstall_known_extensions = false")
+            conn.execute("SET autoload_known_extensions = false")
+            conn.execute("SET lock_configuration = true")
+        except duckdb.Error as exc:
+            raise DependencyUnavailable("warehouse", f"cannot open the lakehouse: {exc}") from exc
+        return conn
+
+    # statements -------------------------------------------------------------------
+    def execute(self, sql: str, *, max_rows: int, timeout_seconds: float) -> QueryResult:
+        started = time.perf_counter()
+        if not self._slots.acquire(timeout=timeout_seconds):
+            raise QueryTimeout(
+                f"no free warehouse slot within QUERY_TIMEOUT_SECONDS={timeout_seconds:g} "
+                "(WAREHOUSE_MAX_CONCURRENCY statements are running)"
+            )
+        try:
+            remaining = max(0.001, timeout_seconds - (time.perf_counter() - started))
+            cursor = self._connection().cursor()
+            timer = threading.Timer(remaining, cursor.interrupt)
+            timer.start()
+            try:
+                cursor.execute(sql)
+                columns = tuple(
+                    Column(name, str(type_code))
+                    for name, type_code, *_ in (cursor.description or [])
+                )
+                fetched = cursor.fetchmany(max_rows + 1) if columns else []
+            except duckdb.InterruptException:
+                raise QueryTimeout(
+                    f"the query ran longer than QUERY_TIMEOUT_SECONDS={timeout_seconds:g} and was cancelled"
+                ) from None
+            except duckdb.Error as exc:
+                raise _translate(exc) from None
+            finally:
+                timer.cancel()
+                cursor.close()
+        finally:
+            self._slots.release()
+        truncated = len(fetched) > max_rows
+        rows = tuple(tuple(row) for row in fetched[:max_rows])
+        return QueryResult(sql, columns, rows, truncated, (time.perf_counter() - started) * 1000)
+
+    def explain(self, sql: str, *, timeout_seconds: float) -> str:
+        result = self.execute(f"EXPLAIN {sql}", max_rows=10_000, timeout_seconds=timeout_seconds)
+        return "\n".join(str(row[-1]) for row in result.rows)
+
+    def catalogs(self) -> list[str]:
+        return sorted(self._catalog_files())
+
+    def ping(self) -> str:
+        self.execute("SELECT 1", max_rows=1, timeout_seconds=5)
+        names = self.catalogs()
+        return (
+            f"duckdb embedded; catalogs: {', '.join(names)}"
+            if names
+            else "duckdb embedded; no catalogs built yet"
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.interrupt()
+                self._conn.close()
+                self._conn = None
+                self._attached = ()
+
+
+def _translate(exc: duckdb.Error) -> Exception:
+    """DuckDB's exceptions in lakechat's tree; the first line of its message is kept."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(
+        exc,
+        duckdb.IOException
+        | duckdb.ConnectionException
+        | duckdb.FatalException
+        | duckdb.InternalException,
+    ):
+        return DependencyUnavailable("warehouse", message)
+    return QueryFailed(message)

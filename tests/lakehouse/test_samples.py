@@ -1,0 +1,122 @@
+"""samples.tpch: DuckDB's dbgen data, answering the 22 TPC-H queries with the official answers."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from lakechat.errors import BadRequest
+from lakechat.lakehouse.build import build_lakehouse, lakehouse_dir
+from lakechat.lakehouse.extensions import load_extension
+from lakechat.lakehouse.samples import TPCH_TABLES
+from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
+
+
+def official(scale_factor: float) -> list[tuple[int, str, str]]:
+    """(query number, query text, answer text) from the TPC-H extension."""
+    conn = duckdb.connect()
+    load_extension(conn, "tpch")
+    rows = conn.execute(
+        "SELECT q.query_nr, q.query, a.answer FROM tpch_queries() q "
+        "JOIN tpch_answers() a ON a.query_nr = q.query_nr AND a.scale_factor = ? ORDER BY 1",
+        [scale_factor],
+    ).fetchall()
+    conn.close()
+    return [(int(n), str(q), str(a)) for n, q, a in rows]
+
+
+def three_level(sql: str) -> str:
+    """The kit's unqualified table names as samples.tpch.<table>, as users write them."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    for table in tree.find_all(exp.Table):
+        if table.name in TPCH_TABLES and table.name not in ctes and not table.args.get("db"):
+            table.set("db", exp.to_identifier("tpch"))
+            table.set("catalog", exp.to_identifier("samples"))
+    return tree.sql(dialect="duckdb")
+
+
+def same_cell(got: Any, expected: str) -> bool:
+    if got is None:
+        return expected in ("", "NULL")
+    if isinstance(got, int | float | Decimal):
+        return abs(float(got) - float(expected)) <= max(0.01, abs(float(expected)) * 1e-9)
+    return str(got).strip() == expected.strip()
+
+
+@pytest.mark.parametrize("query_nr", range(1, 23))
+def test_the_22_tpch_queries_return_the_official_answers(
+    duckdb_warehouse: DuckDBWarehouse, query_nr: int
+) -> None:
+    _, query, answer = next(item for item in official(0.01) if item[0] == query_nr)
+    result = duckdb_warehouse.execute(three_level(query), max_rows=100_000, timeout_seconds=120)
+    # one line per row after the header; a NULL is an empty cell (Q17 at SF 0.01 is one NULL)
+    header, *lines = answer.removesuffix("\n").split("\n")
+    names = header.split("|")
+    assert len(result.columns) == len(names)
+    # the answers name an unaliased aggregate by its function alone (Q18: "sum")
+    assert all(
+        c.name == n or c.name.startswith(n + "(")
+        for c, n in zip(result.columns, names, strict=True)
+    )
+    assert not result.truncated
+    assert result.row_count == len(lines)
+    for got_row, line in zip(result.rows, lines, strict=True):
+        expected = line.split("|")
+        assert all(same_cell(g, e) for g, e in zip(got_row, expected, strict=True)), (
+            query_nr,
+            got_row,
+            expected,
+        )
+
+
+def test_tables_have_the_kit_row_counts(duckdb_warehouse: DuckDBWarehouse) -> None:
+    counts = {
+        table: duckdb_warehouse.execute(
+            f"SELECT count(*) FROM samples.tpch.{table}", max_rows=1, timeout_seconds=30
+        ).rows[0][0]
+        for table in TPCH_TABLES
+    }
+    assert counts["nation"] == 25 and counts["region"] == 5
+    assert counts["orders"] == 15_000 and counts["customer"] == 1_500
+    assert 59_000 < counts["lineitem"] < 61_000
+
+
+def test_a_build_with_the_same_parameters_is_skipped(tpch_home: Path) -> None:
+    target = lakehouse_dir(tpch_home) / "samples.duckdb"
+    before = target.stat().st_mtime_ns
+    [result] = build_lakehouse(tpch_home, scale_factor=0.01)
+    assert result.skipped and target.stat().st_mtime_ns == before
+    record = json.loads((lakehouse_dir(tpch_home) / "samples.build.json").read_text())
+    assert record["scale_factor"] == 0.01 and record["catalog"] == "samples"
+
+
+def test_another_scale_factor_rebuilds_and_progress_is_reported(tmp_path: Path) -> None:
+    seen: list[tuple[str, int, int]] = []
+    [first] = build_lakehouse(
+        tmp_path, scale_factor=0.01, progress=lambda c, d, t: seen.append((c, d, t))
+    )
+    assert not first.skipped and seen[-1] == ("samples", 1, 1)
+    [second] = build_lakehouse(tmp_path, scale_factor=0.02)
+    assert not second.skipped
+    warehouse = DuckDBWarehouse(lakehouse_dir(tmp_path))
+    assert (
+        warehouse.execute(
+            "SELECT count(*) FROM samples.tpch.orders", max_rows=1, timeout_seconds=30
+        ).rows[0][0]
+        == 30_000
+    )
+    warehouse.close()
+    assert not list(lakehouse_dir(tmp_path).glob(".*building*"))  # no partial files left behind
+
+
+def test_an_impossible_scale_factor_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(BadRequest, match="between 0.001 and 100"):
+        build_lakehouse(tmp_path, scale_factor=0)
