@@ -118,5 +118,5 @@ def test_another_scale_factor_rebuilds_and_progress_is_reported(tmp_path: Path) 
 
 
 def test_an_impossible_scale_factor_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(BadRequest, match="between 0.001 and 100"):
+    with pytest.raises(BadRequest, match=r"between 0\.001 and 100"):
         build_lakehouse(tmp_path, scale_factor=0)
