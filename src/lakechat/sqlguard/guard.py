@@ -1,0 +1,186 @@
+"""The guard itself: parse, one statement, read-only root, whole-tree walk, tables, limit.
+
+``check(sql, policy)`` returns a ``GuardVerdict`` whose ``sql`` is the exact text the
+warehouse must run: the input unchanged, or with an over-large LIMIT brought down to
+QUERY_MAX_ROWS (and then that rewritten text is checked again).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from dataclasses import dataclass
+from typing import cast
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from lakechat.sqlguard.errors import (
+    GuardFunctionNotAllowed,
+    GuardMultipleStatements,
+    GuardParseError,
+    GuardTableNotAllowed,
+    GuardWriteNotAllowed,
+)
+from lakechat.sqlguard.rules import (
+    ALLOWED_TABLE_FUNCTIONS,
+    FORBIDDEN_FUNCTIONS,
+    FORBIDDEN_NODES,
+    READ_ONLY_ROOTS,
+    function_name,
+)
+
+# sqlglot warns on stderr whenever it falls back to a Command; the guard refuses those anyway
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+MAX_SQL_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class GuardPolicy:
+    """What a caller may read, in which dialect, and how many rows at most."""
+
+    dialect: str
+    allowed_tables: tuple[str, ...]  # "catalog.schema.table" patterns, * and ? as wildcards
+    max_rows: int
+
+
+@dataclass(frozen=True)
+class GuardVerdict:
+    """A statement the guard let through."""
+
+    sql: str
+    statement_type: str
+    tables: tuple[str, ...]
+    limit_applied: bool
+
+
+def check(sql: str, policy: GuardPolicy) -> GuardVerdict:
+    """Let a read-only statement through, or raise the refusal that says why not."""
+    text = sql.strip().rstrip(";").strip()
+    if not text:
+        raise GuardParseError("the statement is empty")
+    if len(text) > MAX_SQL_CHARS:
+        raise GuardParseError(
+            f"the statement is {len(text):,} characters; the limit is {MAX_SQL_CHARS:,}"
+        )
+    tree = _parse_one(text, policy.dialect)
+    inner = _explained(tree, policy.dialect)
+    statement = inner if inner is not None else tree
+    _check_root(statement)
+    _check_nodes(statement)
+    tables = _check_tables(statement, policy)
+    final, limit_applied = text, False
+    if isinstance(statement, exp.Query) and inner is None:
+        final, limit_applied = _cap_limit(statement, text, policy)
+        if limit_applied:  # the rewritten text is what runs: check it again
+            rechecked = _parse_one(final, policy.dialect)
+            _check_root(rechecked)
+            _check_nodes(rechecked)
+            _check_tables(rechecked, policy)
+    kind = "explain" if inner is not None else type(statement).__name__.lower()
+    return GuardVerdict(final, kind, tables, limit_applied)
+
+
+def _parse_one(text: str, dialect: str) -> exp.Expression:
+    try:
+        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+    except (ParseError, TokenError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "invalid SQL"
+        raise GuardParseError(f"the statement is not valid {dialect} SQL: {first}") from None
+    if not statements:
+        raise GuardParseError("the statement is empty")
+    if len(statements) > 1:
+        raise GuardMultipleStatements(f"send one statement at a time ({len(statements)} were sent)")
+    return cast(exp.Expression, statements[0])
+
+
+def _explained(tree: exp.Expression, dialect: str) -> exp.Expression | None:
+    """For EXPLAIN [ANALYZE] <query>, the query (sqlglot keeps EXPLAIN as a raw Command)."""
+    if not isinstance(tree, exp.Command) or str(tree.this).upper() != "EXPLAIN":
+        return None
+    rest = (
+        tree.expression.name
+        if isinstance(tree.expression, exp.Literal)
+        else str(tree.expression or "")
+    )
+    words = rest.split(None, 1)
+    if words and words[0].upper() == "ANALYZE":
+        rest = words[1] if len(words) > 1 else ""
+    if not rest.strip():
+        raise GuardParseError("EXPLAIN needs a query to explain")
+    inner = _parse_one(rest, dialect)
+    if _explained(inner, dialect) is not None:
+        raise GuardParseError("EXPLAIN cannot explain another EXPLAIN")
+    return inner
+
+
+def _check_root(statement: exp.Expression) -> None:
+    if not isinstance(statement, READ_ONLY_ROOTS):
+        kind = (
+            str(statement.this).upper()
+            if isinstance(statement, exp.Command)
+            else statement.key.upper()
+        )
+        raise GuardWriteNotAllowed(
+            f"only read-only queries may run (SELECT, WITH, VALUES, SHOW, DESCRIBE, EXPLAIN); this is {kind}"
+        )
+
+
+def _check_nodes(statement: exp.Expression) -> None:
+    for node in statement.walk():
+        if isinstance(node, FORBIDDEN_NODES):
+            raise GuardWriteNotAllowed(
+                f"{node.key.upper()} is not allowed anywhere in a statement: only reading is allowed"
+            )
+        if isinstance(node, exp.Func):
+            name = function_name(node)
+            if name in FORBIDDEN_FUNCTIONS:
+                raise GuardFunctionNotAllowed(
+                    f"{name}() is not allowed: it reads files, other databases, secrets or settings"
+                )
+        if isinstance(node, exp.Table):
+            source = node.this
+            if isinstance(source, exp.Func) and not isinstance(source, ALLOWED_TABLE_FUNCTIONS):
+                raise GuardFunctionNotAllowed(
+                    f"reading from the table function {function_name(source)}() is not allowed"
+                )
+            if isinstance(source, exp.Literal) and source.is_string:
+                raise GuardFunctionNotAllowed("reading a file by its path is not allowed")
+            name = node.name
+            if not node.args.get("db") and any(mark in name for mark in ("/", "\\", "*", "://")):
+                raise GuardFunctionNotAllowed(f"reading the file {name!r} is not allowed")
+
+
+def _check_tables(statement: exp.Expression, policy: GuardPolicy) -> tuple[str, ...]:
+    ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
+    found: list[str] = []
+    for table in statement.find_all(exp.Table):
+        if isinstance(table.this, exp.Func):
+            continue  # generated rows (range, unnest), checked above
+        name = table.name
+        if not table.args.get("db") and name.lower() in ctes:
+            continue
+        if not table.args.get("db") or not table.args.get("catalog"):
+            raise GuardTableNotAllowed(
+                f"name tables in full, as catalog.schema.table (got {table.sql(dialect=policy.dialect)!r})"
+            )
+        full = f"{table.catalog}.{table.db}.{name}".lower()
+        if not any(fnmatch.fnmatchcase(full, pattern.lower()) for pattern in policy.allowed_tables):
+            raise GuardTableNotAllowed(f"you may not read {full}")
+        if full not in found:
+            found.append(full)
+    return tuple(sorted(found))
+
+
+def _cap_limit(statement: exp.Query, text: str, policy: GuardPolicy) -> tuple[str, bool]:
+    """Bring a LIMIT larger than QUERY_MAX_ROWS down to it; other statements are unchanged."""
+    limit = statement.args.get("limit")
+    if not isinstance(limit, exp.Limit):
+        return text, False
+    value = limit.expression
+    if isinstance(value, exp.Literal) and value.is_int and int(value.name) <= policy.max_rows:
+        return text, False
+    limit.set("expression", exp.Literal.number(policy.max_rows))
+    return statement.sql(dialect=policy.dialect), True
