@@ -9,7 +9,7 @@ import pytest
 import typer
 from fastapi.routing import APIRoute
 
-import lakechat.sqlguard.errors  # noqa: F401 - registers the guard refusals in the error tree
+import lakechat.sqlguard.errors
 import lakechat.store.backup  # noqa: F401 - registers BackupFailed in the error tree
 from lakechat.api.app import create_app
 from lakechat.cli.main import app as cli_app
