@@ -192,10 +192,10 @@ def redis_prefix() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def tpch_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory with samples.tpch at SF 0.01, built once per test run."""
-    from lakechat.lakehouse.build import build_lakehouse
+    from lakechat.lakehouse.build import build_lakehouse, lakehouse_dir
 
     home = tmp_path_factory.mktemp("tpch-home")
-    build_lakehouse(home, scale_factor=0.01)
+    build_lakehouse(lakehouse_dir(home), scale_factor=0.01)
     return home
 
 

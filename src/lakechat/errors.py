@@ -16,7 +16,8 @@ any of them into ``{"error": {"code", "message", "request_id"}}`` through
     │   ├── RevokedApiKey              401 api_key_revoked
     │   └── ExpiredApiKey              401 api_key_expired
     ├── PermissionDenied               403 forbidden
-    │   └── MissingScope               403 missing_scope
+    │   ├── MissingScope               403 missing_scope
+    │   └── FeatureDisabled            403 feature_disabled
     ├── NotFound                       404 not_found
     │   └── RouteNotFound              404 route_not_found
     ├── MethodNotAllowed               405 method_not_allowed
@@ -141,6 +142,12 @@ class MissingScope(PermissionDenied):
     """The caller's key lacks the scope the route needs."""
 
     code = "missing_scope"
+
+
+class FeatureDisabled(PermissionDenied):
+    """A feature flag turns this capability off."""
+
+    code = "feature_disabled"
 
 
 class NotFound(LakechatError):

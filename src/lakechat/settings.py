@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(None, description="OpenAI (or compatible) API key.")
 
     # state, cache, vectors, files
+    lakehouse_path: Path | None = Field(
+        None,
+        description="Folder of the embedded lakehouse's catalog files; default $LAKECHAT_HOME/lakehouse.",
+    )
     database_url: str | None = Field(
         None,
         description="State store URL; default a SQLite file in the data directory. postgresql:// selects PostgreSQL.",
@@ -282,6 +286,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalize_database_url(self.database_url)
         return f"sqlite:///{self.home / 'lakechat.db'}"
+
+    @property
+    def lakehouse(self) -> Path:
+        """Where the embedded lakehouse's catalog files live."""
+        return (self.lakehouse_path or self.home / "lakehouse").expanduser().resolve()
 
     @property
     def log_file(self) -> Path:

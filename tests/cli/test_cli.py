@@ -176,3 +176,20 @@ def test_demo_prepares_a_working_admin_key() -> None:
     assert key_file.read_text().strip() == key
     listed = json.loads(ok("keys", "list", "--json"))["keys"]
     assert [k["name"] for k in listed] == ["demo-admin"] and listed[0]["role"] == "admin"
+
+
+def test_sql_runs_guarded_statements(tpch_home: Path) -> None:
+    from lakechat.lakehouse.build import lakehouse_dir
+
+    env = {"LAKEHOUSE_PATH": str(lakehouse_dir(tpch_home))}
+    assert "25" in ok("sql", "SELECT count(*) FROM samples.tpch.nation", env=env)
+    data = json.loads(
+        ok("sql", "SELECT r_name FROM samples.tpch.region ORDER BY 1", "--json", env=env)
+    )
+    assert data["rows"][0] == ["AFRICA"] and data["row_count"] == 5 and data["truncated"] is False
+    refused = lakechat("sql", "DROP TABLE samples.tpch.nation", env=env)
+    assert (
+        refused.returncode == 1
+        and "read-only" in refused.stderr
+        and "Traceback" not in refused.stderr
+    )

@@ -92,7 +92,7 @@ def test_tables_have_the_kit_row_counts(duckdb_warehouse: DuckDBWarehouse) -> No
 def test_a_build_with_the_same_parameters_is_skipped(tpch_home: Path) -> None:
     target = lakehouse_dir(tpch_home) / "samples.duckdb"
     before = target.stat().st_mtime_ns
-    [result] = build_lakehouse(tpch_home, scale_factor=0.01)
+    [result] = build_lakehouse(lakehouse_dir(tpch_home), scale_factor=0.01)
     assert result.skipped and target.stat().st_mtime_ns == before
     record = json.loads((lakehouse_dir(tpch_home) / "samples.build.json").read_text())
     assert record["scale_factor"] == 0.01 and record["catalog"] == "samples"
@@ -101,10 +101,10 @@ def test_a_build_with_the_same_parameters_is_skipped(tpch_home: Path) -> None:
 def test_another_scale_factor_rebuilds_and_progress_is_reported(tmp_path: Path) -> None:
     seen: list[tuple[str, int, int]] = []
     [first] = build_lakehouse(
-        tmp_path, scale_factor=0.01, progress=lambda c, d, t: seen.append((c, d, t))
+        lakehouse_dir(tmp_path), scale_factor=0.01, progress=lambda c, d, t: seen.append((c, d, t))
     )
     assert not first.skipped and seen[-1] == ("samples", 1, 1)
-    [second] = build_lakehouse(tmp_path, scale_factor=0.02)
+    [second] = build_lakehouse(lakehouse_dir(tmp_path), scale_factor=0.02)
     assert not second.skipped
     warehouse = DuckDBWarehouse(lakehouse_dir(tmp_path))
     assert (
@@ -119,4 +119,4 @@ def test_another_scale_factor_rebuilds_and_progress_is_reported(tmp_path: Path) 
 
 def test_an_impossible_scale_factor_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BadRequest, match=r"between 0\.001 and 100"):
-        build_lakehouse(tmp_path, scale_factor=0)
+        build_lakehouse(lakehouse_dir(tmp_path), scale_factor=0)

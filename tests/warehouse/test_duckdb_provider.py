@@ -138,7 +138,7 @@ def test_a_catalog_built_later_is_picked_up(tmp_path: Path) -> None:
     warehouse = DuckDBWarehouse(lakehouse_dir(tmp_path))
     assert warehouse.catalogs() == []
     warehouse.ping()
-    build_lakehouse(tmp_path, scale_factor=0.01)
+    build_lakehouse(lakehouse_dir(tmp_path), scale_factor=0.01)
     assert warehouse.execute(
         "SELECT count(*) FROM samples.tpch.region", max_rows=1, timeout_seconds=10
     ).rows == ((5,),)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lakechat.lakehouse.build import lakehouse_dir
 from lakechat.observability.health import (
     HealthMonitor,
     cache_check,
@@ -37,7 +36,7 @@ class AppServices:
             settings.state_url, connect_timeout=settings.health_check_timeout_seconds
         )
         warehouse = DuckDBWarehouse(
-            lakehouse_dir(settings.home), max_concurrency=settings.warehouse_max_concurrency
+            settings.lakehouse, max_concurrency=settings.warehouse_max_concurrency
         )
         return cls(
             settings=settings,

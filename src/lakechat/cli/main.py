@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from lakechat import __version__
-from lakechat.cli import config_cmd, db_cmd, keys_cmd, serve_cmd
+from lakechat.cli import config_cmd, db_cmd, keys_cmd, serve_cmd, sql_cmd
 from lakechat.cli.output import err_console, print_json
 from lakechat.errors import LakechatError
 
@@ -25,6 +25,7 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(keys_cmd.app, name="keys")
 app.command("serve")(serve_cmd.serve)
 app.add_typer(serve_cmd.demo_app, name="demo")
+app.command("sql")(sql_cmd.sql)
 
 
 @app.callback()

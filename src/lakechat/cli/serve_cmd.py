@@ -104,7 +104,7 @@ def demo(
     settings = load_settings()
     check_startup(settings)
     settings.home.mkdir(parents=True, exist_ok=True)
-    builds = _build_with_progress(settings.home, scale_factor, force=False)
+    builds = _build_with_progress(settings.lakehouse, scale_factor, force=False)
     store = StateStore(settings.state_url)
     upgrade(store)
     key = _demo_key(settings, store)
@@ -147,7 +147,9 @@ def build(
     from lakechat.cli.output import print_json
     from lakechat.settings import load_settings
 
-    builds = _build_with_progress(load_settings().home, scale_factor, force=force, quiet=as_json)
+    builds = _build_with_progress(
+        load_settings().lakehouse, scale_factor, force=force, quiet=as_json
+    )
     if as_json:
         print_json({"catalogs": [asdict(b) for b in builds]})
         return
@@ -157,14 +159,14 @@ def build(
 
 
 def _build_with_progress(
-    home: Path, scale_factor: float, *, force: bool, quiet: bool = False
+    folder: Path, scale_factor: float, *, force: bool, quiet: bool = False
 ) -> list[CatalogBuild]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from lakechat.lakehouse.build import build_lakehouse
 
     if quiet:
-        return build_lakehouse(home, scale_factor=scale_factor, force=force)
+        return build_lakehouse(folder, scale_factor=scale_factor, force=force)
     columns = (
         TextColumn("building {task.description}"),
         BarColumn(),
@@ -179,7 +181,7 @@ def _build_with_progress(
                 tasks[catalog] = bar.add_task(catalog, total=total)
             bar.update(tasks[catalog], completed=done, total=total)
 
-        return build_lakehouse(home, scale_factor=scale_factor, force=force, progress=report)
+        return build_lakehouse(folder, scale_factor=scale_factor, force=force, progress=report)
 
 
 def _demo_key(settings: Settings, store: StateStore) -> str:

@@ -38,16 +38,15 @@ def lakehouse_dir(home: Path) -> Path:
 
 
 def build_lakehouse(
-    home: Path,
+    folder: Path,
     *,
     scale_factor: float = 1.0,
     force: bool = False,
     progress: StepProgress | None = None,
 ) -> list[CatalogBuild]:
-    """Build every catalog of the demo lakehouse under ``<home>/lakehouse``."""
+    """Build every catalog of the demo lakehouse in ``folder`` (LAKEHOUSE_PATH)."""
     if not 0.001 <= scale_factor <= 100:
         raise BadRequest(f"--sf {scale_factor:g}: the scale factor must be between 0.001 and 100")
-    folder = lakehouse_dir(home)
     folder.mkdir(parents=True, exist_ok=True)
     return [_build_catalog(folder, "samples", scale_factor, force, progress)]
 

@@ -1,0 +1,121 @@
+"""POST /api/sql: guarded, scoped, flagged, capped, cancelled on timeout, and logged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from lakechat.lakehouse.build import lakehouse_dir
+from lakechat.store.models import RequestLogRow
+from tests.conftest import issue_key
+
+
+@pytest.fixture
+def sql_client(make_client, make_settings, tpch_home: Path):  # type: ignore[no-untyped-def]
+    def build(**overrides):  # type: ignore[no-untyped-def]
+        return make_client(make_settings(lakehouse_path=lakehouse_dir(tpch_home), **overrides))
+
+    return build
+
+
+def post(client: TestClient, key: str, sql: str):  # type: ignore[no-untyped-def]
+    return client.post("/api/sql", json={"sql": sql}, headers={"X-API-Key": key})
+
+
+def test_an_analyst_runs_a_query(sql_client) -> None:  # type: ignore[no-untyped-def]
+    client = sql_client()
+    analyst = issue_key(client, role="analyst")
+    body = post(
+        client, analyst, "SELECT n_name, n_nationkey FROM samples.tpch.nation ORDER BY 2 LIMIT 3"
+    ).json()
+    assert body["columns"] == [
+        {"name": "n_name", "type": "VARCHAR"},
+        {"name": "n_nationkey", "type": "INTEGER"},
+    ]
+    assert body["rows"] == [["ALGERIA", 0], ["ARGENTINA", 1], ["BRAZIL", 2]]
+    assert body["row_count"] == 3 and body["truncated"] is False
+    assert body["sql"].startswith("SELECT n_name") and body["elapsed_ms"] >= 0
+
+
+def test_decimals_and_dates_are_json(sql_client) -> None:  # type: ignore[no-untyped-def]
+    client = sql_client()
+    key = issue_key(client, role="analyst")
+    body = post(
+        client,
+        key,
+        "SELECT o_orderdate, o_totalprice FROM samples.tpch.orders ORDER BY o_orderkey LIMIT 1",
+    ).json()
+    date, price = body["rows"][0]
+    assert len(date) == 10 and date[4] == "-" and isinstance(price, float)
+
+
+def test_a_viewer_may_not_run_sql(sql_client) -> None:  # type: ignore[no-untyped-def]
+    client = sql_client()
+    viewer = issue_key(client, role="viewer")
+    response = post(client, viewer, "SELECT 1")
+    assert response.status_code == 403 and response.json()["error"]["code"] == "missing_scope"
+
+
+def test_refusals_come_back_in_the_envelope(sql_client) -> None:  # type: ignore[no-untyped-def]
+    client = sql_client()
+    key = issue_key(client, role="analyst")
+    write = post(client, key, "DELETE FROM samples.tpch.nation")
+    assert write.status_code == 400 and write.json()["error"]["code"] == "guard.write_not_allowed"
+    table = post(client, key, "SELECT * FROM main.hr.salaries")
+    assert table.status_code == 403 and table.json()["error"]["code"] == "guard.table_not_allowed"
+    missing = post(client, key, "SELECT * FROM samples.tpch.nope")
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "query_failed"
+    assert "nope" in missing.json()["error"]["message"]
+
+
+def test_the_feature_flag_turns_it_off(sql_client) -> None:  # type: ignore[no-untyped-def]
+    client = sql_client(feature_sql_execution=False)
+    key = issue_key(client, role="analyst")
+    response = post(client, key, "SELECT 1")
+    assert response.status_code == 403 and response.json()["error"]["code"] == "feature_disabled"
+    assert "FEATURE_SQL_EXECUTION" in response.json()["error"]["message"]
+
+
+def test_rows_are_capped(sql_client) -> None:  # type: ignore[no-untyped-def]
+    client = sql_client(query_max_rows=10)
+    key = issue_key(client, role="analyst")
+    capped = post(client, key, "SELECT * FROM samples.tpch.nation").json()
+    assert capped["row_count"] == 10 and capped["truncated"] is True
+    clamped = post(client, key, "SELECT * FROM samples.tpch.nation LIMIT 1000").json()
+    assert clamped["sql"].endswith("LIMIT 10") and clamped["truncated"] is True
+    fits = post(client, key, "SELECT * FROM samples.tpch.region").json()
+    assert fits["row_count"] == 5 and fits["truncated"] is False
+
+
+def test_a_slow_query_is_cancelled(sql_client) -> None:  # type: ignore[no-untyped-def]
+    client = sql_client(query_timeout_seconds=0.5)
+    key = issue_key(client, role="analyst")
+    response = post(client, key, "SELECT count(*) FROM range(100000000000)")
+    assert response.status_code == 504
+    error = response.json()["error"]
+    assert error["code"] == "query_timeout" and "QUERY_TIMEOUT_SECONDS=0.5" in error["message"]
+
+
+def test_the_request_log_keeps_the_sql_and_tables(sql_client) -> None:  # type: ignore[no-untyped-def]
+    client = sql_client()
+    key = issue_key(client, role="analyst")
+    post(
+        client,
+        key,
+        "SELECT count(*) FROM samples.tpch.orders JOIN samples.tpch.customer ON o_custkey = c_custkey",
+    )
+    services = client.app.state.services  # type: ignore[attr-defined]
+    services.request_log.flush()
+    with services.store.session() as session:
+        row = session.scalars(select(RequestLogRow).where(RequestLogRow.route == "/api/sql")).one()
+    assert row.plan_type == "SqlRun" and row.row_count == 1 and row.http_status == 200
+    assert row.tables == ["samples.tpch.customer", "samples.tpch.orders"]
+    assert row.sql.startswith("SELECT count(*)")
+
+
+def test_the_health_check_sees_the_catalogs(sql_client) -> None:  # type: ignore[no-untyped-def]
+    checks = {c["name"]: c for c in sql_client().get("/health").json()["checks"]}
+    assert checks["warehouse"]["detail"] == "duckdb embedded; catalogs: samples"
