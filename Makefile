@@ -36,6 +36,7 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/http_overhead.py
+	$(BIN)/python bench/warehouse_overhead.py
 
 # Re-pin every installed package after changing pyproject.toml.
 lock: $(VENV)/.installed-test
