@@ -207,3 +207,33 @@ def duckdb_warehouse(tpch_home: Path) -> Iterator[Any]:
     warehouse = DuckDBWarehouse(lakehouse_dir(tpch_home), max_concurrency=5)
     yield warehouse
     warehouse.close()
+
+
+@pytest.fixture(scope="session")
+def pg_samples_url(tpch_home: Path) -> Iterator[str]:
+    """A PostgreSQL database named ``samples`` holding samples.tpch at SF 0.01.
+
+    It must be called ``samples``: PostgreSQL resolves samples.tpch.orders only in a database
+    of that name. It is created for the test run and dropped afterwards.
+    """
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover
+        service_missing("PostgreSQL", "psycopg is not installed")
+    from lakechat.lakehouse.build import lakehouse_dir
+    from tests.warehouse.pg_tpch import load_tpch
+
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        service_missing("PostgreSQL", str(exc).splitlines()[0])
+    with admin:
+        admin.execute('DROP DATABASE IF EXISTS "samples" WITH (FORCE)')
+        admin.execute('CREATE DATABASE "samples"')
+    url = POSTGRES_URL.rpartition("/")[0] + "/samples"
+    load_tpch(lakehouse_dir(tpch_home) / "samples.duckdb", url)
+    try:
+        yield url
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute('DROP DATABASE IF EXISTS "samples" WITH (FORCE)')

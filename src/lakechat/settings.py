@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(None, description="OpenAI (or compatible) API key.")
 
     # state, cache, vectors, files
+    warehouse_url: str | None = Field(
+        None,
+        description="postgresql://.../<catalog> selects PostgreSQL as the warehouse (its database is the one catalog); unset: the embedded DuckDB lakehouse.",
+    )
     lakehouse_path: Path | None = Field(
         None,
         description="Folder of the embedded lakehouse's catalog files; default $LAKECHAT_HOME/lakehouse.",
@@ -372,7 +376,13 @@ SECRET_FIELDS = (
     "qdrant_api_key",
     "encryption_key",
 )
-URL_FIELDS_WITH_PASSWORDS = ("database_url", "redis_url", "qdrant_url", "files_url")
+URL_FIELDS_WITH_PASSWORDS = (
+    "database_url",
+    "redis_url",
+    "qdrant_url",
+    "files_url",
+    "warehouse_url",
+)
 
 
 #: scheme://user:password@rest, where the password runs to the last "@". urlsplit stops

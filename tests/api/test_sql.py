@@ -119,3 +119,25 @@ def test_the_request_log_keeps_the_sql_and_tables(sql_client) -> None:  # type: 
 def test_the_health_check_sees_the_catalogs(sql_client) -> None:  # type: ignore[no-untyped-def]
     checks = {c["name"]: c for c in sql_client().get("/health").json()["checks"]}
     assert checks["warehouse"]["detail"] == "duckdb embedded; catalogs: samples"
+
+
+@pytest.mark.postgres
+def test_postgres_as_the_warehouse(make_client, make_settings, pg_samples_url: str) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(make_settings(warehouse_url=pg_samples_url))
+    key = issue_key(client, role="analyst")
+    body = post(client, key, "SELECT count(*) AS nations FROM samples.tpch.nation").json()
+    assert body["rows"] == [[25]] and body["columns"] == [{"name": "nations", "type": "INT8"}]
+    refused = post(client, key, "SELECT * FROM samples.tpch.nation; DROP TABLE samples.tpch.nation")
+    assert refused.json()["error"]["code"] == "guard.multiple_statements"
+    checks = {c["name"]: c for c in client.get("/health").json()["checks"]}
+    assert (
+        checks["warehouse"]["status"] == "healthy" and "postgresql" in checks["warehouse"]["detail"]
+    )
+
+
+def test_an_unknown_warehouse_url_is_a_clear_error(make_settings) -> None:  # type: ignore[no-untyped-def]
+    from lakechat.errors import ConfigurationError
+    from lakechat.warehouse.factory import build_warehouse
+
+    with pytest.raises(ConfigurationError, match="names no warehouse"):
+        build_warehouse(make_settings(warehouse_url="mongodb://user:secret123@x/y"))

@@ -17,7 +17,7 @@ from lakechat.settings import Settings
 from lakechat.store.database import StateStore
 from lakechat.store.request_log import RequestLogWriter
 from lakechat.warehouse.base import Warehouse
-from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
+from lakechat.warehouse.factory import build_warehouse
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,7 @@ class AppServices:
         store = StateStore(
             settings.state_url, connect_timeout=settings.health_check_timeout_seconds
         )
-        warehouse = DuckDBWarehouse(
-            settings.lakehouse, max_concurrency=settings.warehouse_max_concurrency
-        )
+        warehouse = build_warehouse(settings)
         return cls(
             settings=settings,
             store=store,

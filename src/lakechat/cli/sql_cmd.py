@@ -17,15 +17,13 @@ def sql(
     """Run one read-only statement through the SQL guard, as POST /api/sql does."""
     from lakechat.errors import FeatureDisabled
     from lakechat.settings import load_settings
-    from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
+    from lakechat.warehouse.factory import build_warehouse
     from lakechat.warehouse.guarded import lakehouse_allow_list, run_sql
 
     settings = load_settings()
     if not settings.feature_sql_execution:
         raise FeatureDisabled("raw SQL is turned off here (FEATURE_SQL_EXECUTION=false)")
-    warehouse = DuckDBWarehouse(
-        settings.lakehouse, max_concurrency=settings.warehouse_max_concurrency
-    )
+    warehouse = build_warehouse(settings)
     try:
         outcome = run_sql(
             warehouse,
