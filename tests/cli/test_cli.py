@@ -193,3 +193,11 @@ def test_sql_runs_guarded_statements(tpch_home: Path) -> None:
         and "read-only" in refused.stderr
         and "Traceback" not in refused.stderr
     )
+
+
+def test_sql_counts_rows_in_words(tpch_home: Path) -> None:
+    from lakechat.lakehouse.build import lakehouse_dir
+
+    env = {"LAKEHOUSE_PATH": str(lakehouse_dir(tpch_home))}
+    assert "1 row in" in ok("sql", "SELECT 1", env=env)
+    assert "5 rows in" in ok("sql", "SELECT * FROM samples.tpch.region", env=env)

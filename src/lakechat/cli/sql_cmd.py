@@ -40,6 +40,7 @@ def sql(
     print_table("", [c.name for c in outcome.result.columns], outcome.result.rows)
     more = " (truncated: more rows exist)" if outcome.truncated else ""
     console.print(
-        f"{outcome.result.row_count:,} rows{more} in {outcome.result.elapsed_ms:.0f} ms",
+        f"{outcome.result.row_count:,} {'row' if outcome.result.row_count == 1 else 'rows'}{more} "
+        f"in {outcome.result.elapsed_ms:.0f} ms",
         style="dim",
     )
