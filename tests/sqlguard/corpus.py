@@ -115,6 +115,44 @@ FILE_AND_SECRET_READS = [
     "SELECT read_text('/etc/passwd')",
 ]
 
+#: Found by an adversarial review: functions in every position, SQL run from strings,
+#: settings, large objects and server-level changes.
+REVIEWED_BYPASSES = [
+    "SELECT * FROM LATERAL json_execute_serialized_sql(json_serialize_sql('SELECT * FROM secret.hr.salaries'))",
+    "SELECT t.* FROM samples.tpch.region n, LATERAL read_duckdb('/tmp/x/secret.duckdb', table_name='salaries') t",
+    "SELECT * FROM LATERAL enable_logging(storage='file', storage_path='/tmp/x')",
+    "SELECT * FROM LATERAL enable_logging('QueryLog')",
+    "SELECT type, message FROM LATERAL duckdb_logs() t",
+    "SELECT * FROM LATERAL checkpoint()",
+    "SELECT * FROM LATERAL enable_profiling()",
+    "SELECT * FROM LATERAL pragma_storage_info('secret.hr.salaries')",
+    "SUMMARIZE SELECT * FROM LATERAL duckdb_databases()",
+    "SELECT d.database_name, d.path FROM duckdb_databases d, (WITH duckdb_databases AS (SELECT 1 AS one) SELECT * FROM duckdb_databases) x",
+    "SELECT * FROM payroll, (WITH payroll AS (SELECT 1) SELECT * FROM payroll) x",
+    "SELECT * FROM duckdb_columns",
+    "SELECT query_to_xml('SELECT * FROM hr.salaries', true, false, '')",
+    "SELECT table_to_xml('hr.salaries', true, false, '')",
+    "SELECT database_to_xml(true, false, '')",
+    "SELECT * FROM ts_stat('SELECT 1')",
+    "SELECT lo_unlink(36296)",
+    "SELECT lo_create(0)",
+    "SELECT lo_from_bytea(0, decode('00', 'hex'))",
+    "SELECT loread(lo_open(36296, 262144), 100)",
+    "SELECT pg_create_physical_replication_slot('slot', true)",
+    "SELECT pg_advisory_lock(42)",
+    "SELECT pg_switch_wal()",
+    "SELECT pg_create_restore_point('x')",
+    "SELECT pg_stat_reset()",
+    "SELECT pg_notify('chan', 'x')",
+    "SELECT pg_backup_start('x')",
+    "SELECT (pg_show_all_settings()).name",
+    "SELECT pg_ls_waldir()",
+    "SELECT nextval('seq')",
+    "SHOW ALL TABLES",
+    "SELECT rolname FROM samples.pg_catalog.pg_authid",
+    "SELECT * FROM samples.information_schema.tables",
+]
+
 OUTSIDE_THE_ALLOW_LIST = [
     "SELECT * FROM main.hr.salaries",
     "SELECT * FROM system.access.audit",
@@ -171,7 +209,7 @@ def attacks() -> list[str]:
         out.update(_case_variants(sql))
         out.update(_dressings(sql))
         out.add(f"EXPLAIN {sql}")
-    for sql in FILE_AND_SECRET_READS + OUTSIDE_THE_ALLOW_LIST:
+    for sql in FILE_AND_SECRET_READS + OUTSIDE_THE_ALLOW_LIST + REVIEWED_BYPASSES:
         out.update(_case_variants(sql))
         out.update(_dressings(sql))
         out.update(_wrapped_reads(sql))

@@ -95,3 +95,44 @@ def test_allow_list_patterns() -> None:
     check("SELECT * FROM samples.tpch.nation JOIN samples.tpch.region ON true", narrow)
     with pytest.raises(LakechatError, match=r"samples\.tpch\.orders"):
         check("SELECT * FROM samples.tpch.orders", narrow)
+
+
+def test_system_schemas_stay_closed_under_wildcards() -> None:
+    wide = GuardPolicy(dialect="postgres", allowed_tables=("samples.*.*",), max_rows=10)
+    check("SELECT * FROM samples.tpch.nation", wide)
+    for sql in (
+        "SELECT * FROM samples.pg_catalog.pg_authid",
+        "SELECT * FROM samples.information_schema.tables",
+    ):
+        with pytest.raises(LakechatError, match="system schemas"):
+            check(sql, wide)
+
+
+def test_fetch_first_is_capped_like_limit() -> None:
+    verdict = check("SELECT * FROM samples.tpch.nation FETCH FIRST 50000 ROWS ONLY", POLICY)
+    assert verdict.limit_applied and "10000" in verdict.sql
+
+
+def test_a_cte_only_shadows_inside_its_own_query() -> None:
+    # the inner "nation" is the CTE; the outer one is the real, allowed table: fine
+    check(
+        "SELECT * FROM samples.tpch.nation, (WITH nation AS (SELECT 1) SELECT * FROM nation) x",
+        POLICY,
+    )
+    # but a bare outer name is not covered by an inner CTE of the same name
+    with pytest.raises(LakechatError, match=r"catalog\.schema\.table"):
+        check("SELECT * FROM nation, (WITH nation AS (SELECT 1) SELECT * FROM nation) x", POLICY)
+
+
+def test_postgres_dialect_attacks_are_refused() -> None:
+    pg = GuardPolicy(dialect="postgres", allowed_tables=("samples.tpch.*",), max_rows=10)
+    for sql in (
+        "SELECT query_to_xml('SELECT * FROM hr.salaries', true, false, '')",
+        "SELECT lo_unlink(1)",
+        "SELECT pg_advisory_lock(42)",
+        "SELECT pg_read_file('/etc/passwd')",
+        "SELECT * FROM payroll, (WITH payroll AS (SELECT 1) SELECT * FROM payroll) x",
+    ):
+        with pytest.raises(LakechatError) as refused:
+            check(sql, pg)
+        assert refused.value.code.startswith("guard."), sql

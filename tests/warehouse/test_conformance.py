@@ -109,3 +109,13 @@ def test_errors_carry_the_engine_message(warehouse: Warehouse) -> None:
 
 def test_ping(warehouse: Warehouse) -> None:
     assert "samples" in warehouse.ping()
+
+
+def test_more_than_one_statement_is_refused_by_the_warehouse(warehouse: Warehouse) -> None:
+    # the warehouse's own defence, below the guard: "COMMIT; ..." must not escape read-only
+    with pytest.raises(QueryFailed):
+        warehouse.execute(
+            "COMMIT; CREATE TABLE samples.tpch.evil (x int)", max_rows=1, timeout_seconds=10
+        )
+    with pytest.raises(QueryFailed):
+        warehouse.execute("SELECT * FROM samples.tpch.evil", max_rows=1, timeout_seconds=10)

@@ -143,3 +143,50 @@ def test_a_catalog_built_later_is_picked_up(tmp_path: Path) -> None:
         "SELECT count(*) FROM samples.tpch.region", max_rows=1, timeout_seconds=10
     ).rows == ((5,),)
     warehouse.close()
+
+
+def test_the_warehouse_runs_exactly_one_statement(duckdb_warehouse: DuckDBWarehouse) -> None:
+    with pytest.raises(QueryFailed, match="exactly one statement"):
+        duckdb_warehouse.execute("SELECT 1; SELECT 2", max_rows=1, timeout_seconds=5)
+
+
+def test_a_secret_catalog_stays_secret_end_to_end(tmp_path: Path, tpch_home: Path) -> None:
+    """Every reviewed bypass, run through the real path, against a real second catalog."""
+    import shutil
+
+    import duckdb
+
+    from lakechat.errors import LakechatError
+    from lakechat.lakehouse.build import lakehouse_dir
+    from lakechat.warehouse.guarded import run_sql
+    from tests.sqlguard.corpus import REVIEWED_BYPASSES
+
+    folder = tmp_path / "lakehouse"
+    folder.mkdir()
+    shutil.copy(lakehouse_dir(tpch_home) / "samples.duckdb", folder / "samples.duckdb")
+    secret = duckdb.connect(str(folder / "secret.duckdb"))
+    secret.execute(
+        "CREATE SCHEMA hr; CREATE TABLE hr.salaries AS SELECT 'alice' AS name, 999999 AS salary"
+    )
+    secret.close()
+    warehouse = DuckDBWarehouse(folder)
+    assert warehouse.catalogs() == ["samples", "secret"]
+    allowed = ("samples.tpch.*",)
+    for sql in [
+        *REVIEWED_BYPASSES,
+        "SELECT * FROM secret.hr.salaries",
+        'SELECT * FROM "SECRET".hr.salaries',
+    ]:
+        try:
+            outcome = run_sql(
+                warehouse, sql, allowed_tables=allowed, max_rows=100, timeout_seconds=10
+            )
+        except LakechatError:
+            continue
+        assert "999999" not in repr(outcome.result.rows) and "alice" not in repr(
+            outcome.result.rows
+        ), sql
+        pytest.fail(f"let through: {sql}")
+    # and the process is still healthy: no setting was changed along the way
+    assert warehouse.execute("SELECT 1", max_rows=1, timeout_seconds=5).rows == ((1,),)
+    warehouse.close()

@@ -15,6 +15,7 @@ from typing import cast
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.optimizer.scope import traverse_scope
 
 from lakechat.sqlguard.errors import (
     GuardFunctionNotAllowed,
@@ -25,9 +26,9 @@ from lakechat.sqlguard.errors import (
 )
 from lakechat.sqlguard.rules import (
     ALLOWED_TABLE_FUNCTIONS,
-    FORBIDDEN_FUNCTIONS,
     FORBIDDEN_NODES,
     READ_ONLY_ROOTS,
+    SAFE_FUNCTIONS,
     function_name,
 )
 
@@ -117,6 +118,8 @@ def _explained(tree: exp.Expression, dialect: str) -> exp.Expression | None:
 
 
 def _check_root(statement: exp.Expression) -> None:
+    if isinstance(statement, exp.Show) and str(statement.this).upper().startswith("ALL"):
+        raise GuardTableNotAllowed("SHOW ALL lists every catalog; name the objects you may read")
     if not isinstance(statement, READ_ONLY_ROOTS):
         kind = (
             str(statement.this).upper()
@@ -134,11 +137,13 @@ def _check_nodes(statement: exp.Expression) -> None:
             raise GuardWriteNotAllowed(
                 f"{node.key.upper()} is not allowed anywhere in a statement: only reading is allowed"
             )
-        if isinstance(node, exp.Func):
+        if isinstance(node, exp.Func):  # anywhere: select list, FROM, LATERAL, WHERE, ...
             name = function_name(node)
-            if name in FORBIDDEN_FUNCTIONS:
+            if name not in SAFE_FUNCTIONS:
                 raise GuardFunctionNotAllowed(
-                    f"{name}() is not allowed: it reads files, other databases, secrets or settings"
+                    f"{name}() is not among the functions lakechat allows (aggregates, window, "
+                    "number, text, date and list functions); ones that can read files, run SQL "
+                    "from text, change settings or write are never allowed"
                 )
         if isinstance(node, exp.Table):
             source = node.this
@@ -153,20 +158,44 @@ def _check_nodes(statement: exp.Expression) -> None:
                 raise GuardFunctionNotAllowed(f"reading the file {name!r} is not allowed")
 
 
+#: Schemas never readable through raw SQL, whatever the allow-list's wildcards say.
+SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast"})
+
+
+def _cte_references(statement: exp.Expression) -> set[int]:
+    """The table nodes that name a CTE visible where they stand (by sqlglot's scopes).
+
+    A CTE's name only shadows a table inside the query that defines it: the same name
+    elsewhere in the statement is a real table and is checked like any other.
+    """
+    if not isinstance(statement, exp.Query):
+        return set()
+    try:
+        scopes = traverse_scope(statement)
+    except Exception:  # a statement sqlglot cannot scope gets no CTE exemptions at all
+        return set()
+    references: set[int] = set()
+    for scope in scopes:
+        for table in scope.tables:
+            if not table.args.get("db") and table.name in scope.cte_sources:
+                references.add(id(table))
+    return references
+
+
 def _check_tables(statement: exp.Expression, policy: GuardPolicy) -> tuple[str, ...]:
-    ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
+    cte_references = _cte_references(statement)
     found: list[str] = []
     for table in statement.find_all(exp.Table):
-        if isinstance(table.this, exp.Func):
-            continue  # generated rows (range, unnest), checked above
+        if isinstance(table.this, exp.Func) or id(table) in cte_references:
+            continue  # generated rows (checked above), or a visible CTE
         name = table.name
-        if not table.args.get("db") and name.lower() in ctes:
-            continue
         if not table.args.get("db") or not table.args.get("catalog"):
             raise GuardTableNotAllowed(
                 f"name tables in full, as catalog.schema.table (got {table.sql(dialect=policy.dialect)!r})"
             )
         full = f"{table.catalog}.{table.db}.{name}".lower()
+        if table.db.lower() in SYSTEM_SCHEMAS:
+            raise GuardTableNotAllowed(f"system schemas cannot be read through SQL ({full})")
         if not any(fnmatch.fnmatchcase(full, pattern.lower()) for pattern in policy.allowed_tables):
             raise GuardTableNotAllowed(f"you may not read {full}")
         if full not in found:
@@ -177,10 +206,14 @@ def _check_tables(statement: exp.Expression, policy: GuardPolicy) -> tuple[str, 
 def _cap_limit(statement: exp.Query, text: str, policy: GuardPolicy) -> tuple[str, bool]:
     """Bring a LIMIT larger than QUERY_MAX_ROWS down to it; other statements are unchanged."""
     limit = statement.args.get("limit")
-    if not isinstance(limit, exp.Limit):
+    if isinstance(limit, exp.Limit):
+        key = "expression"
+    elif isinstance(limit, exp.Fetch):  # FETCH FIRST n ROWS ONLY
+        key = "count"
+    else:
         return text, False
-    value = limit.expression
+    value = limit.args.get(key)
     if isinstance(value, exp.Literal) and value.is_int and int(value.name) <= policy.max_rows:
         return text, False
-    limit.set("expression", exp.Literal.number(policy.max_rows))
+    limit.set(key, exp.Literal.number(policy.max_rows))
     return statement.sql(dialect=policy.dialect), True

@@ -80,6 +80,7 @@ class DuckDBWarehouse:
     # statements -------------------------------------------------------------------
     def execute(self, sql: str, *, max_rows: int, timeout_seconds: float) -> QueryResult:
         started = time.perf_counter()
+        _one_statement(sql)
         if not self._slots.acquire(timeout=timeout_seconds):
             raise QueryTimeout(
                 f"no free warehouse slot within QUERY_TIMEOUT_SECONDS={timeout_seconds:g} "
@@ -135,6 +136,16 @@ class DuckDBWarehouse:
                 self._conn.close()
                 self._conn = None
                 self._attached = ()
+
+
+def _one_statement(sql: str) -> None:
+    """The warehouse's own check, independent of the guard: DuckDB would run every statement."""
+    try:
+        count = len(duckdb.extract_statements(sql))
+    except duckdb.Error as exc:
+        raise _translate(exc) from None
+    if count != 1:
+        raise QueryFailed(f"the warehouse runs exactly one statement at a time ({count} were sent)")
 
 
 def _translate(exc: duckdb.Error) -> Exception:

@@ -60,7 +60,9 @@ class PostgresWarehouse:
                 with conn.transaction(), conn.cursor() as cursor:
                     millis = max(1, int(timeout_seconds * 1000))
                     cursor.execute(f"SET LOCAL statement_timeout = {millis}")
-                    cursor.execute(sql.encode())
+                    # the extended protocol (prepare=True) makes the server refuse more than
+                    # one statement, so a "COMMIT; ..." can never leave the read-only transaction
+                    cursor.execute(sql.encode(), prepare=True)
                     columns = tuple(
                         Column(d.name, _type_name(conn, d.type_code))
                         for d in (cursor.description or [])
