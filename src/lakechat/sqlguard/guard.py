@@ -168,8 +168,8 @@ def _cte_references(statement: exp.Expression) -> set[int]:
     A CTE's name only shadows a table inside the query that defines it: the same name
     elsewhere in the statement is a real table and is checked like any other.
     """
-    if not isinstance(statement, exp.Query):
-        return set()
+    if not isinstance(statement, exp.Query) or statement.find(exp.CTE) is None:
+        return set()  # no CTE anywhere: nothing can shadow a table, and scoping is skipped
     try:
         scopes = traverse_scope(statement)
     except Exception:  # a statement sqlglot cannot scope gets no CTE exemptions at all
