@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 
 import duckdb
 
-from lakechat.errors import DependencyUnavailable, QueryFailed, QueryTimeout
-from lakechat.warehouse.base import Column, QueryResult
+from lakechat.errors import DependencyUnavailable, QueryFailed
+from lakechat.warehouse.base import Column, QueryResult, cancelled, capped_result, no_free_slot
 
 
 class DuckDBWarehouse:
@@ -82,10 +82,7 @@ class DuckDBWarehouse:
         started = time.perf_counter()
         _one_statement(sql)
         if not self._slots.acquire(timeout=timeout_seconds):
-            raise QueryTimeout(
-                f"no free warehouse slot within QUERY_TIMEOUT_SECONDS={timeout_seconds:g} "
-                "(WAREHOUSE_MAX_CONCURRENCY statements are running)"
-            )
+            raise no_free_slot(timeout_seconds)
         try:
             remaining = max(0.001, timeout_seconds - (time.perf_counter() - started))
             cursor = self._connection().cursor()
@@ -99,9 +96,7 @@ class DuckDBWarehouse:
                 )
                 fetched = cursor.fetchmany(max_rows + 1) if columns else []
             except duckdb.InterruptException:
-                raise QueryTimeout(
-                    f"the query ran longer than QUERY_TIMEOUT_SECONDS={timeout_seconds:g} and was cancelled"
-                ) from None
+                raise cancelled(timeout_seconds) from None
             except duckdb.Error as exc:
                 raise _translate(exc) from None
             finally:
@@ -109,9 +104,7 @@ class DuckDBWarehouse:
                 cursor.close()
         finally:
             self._slots.release()
-        truncated = len(fetched) > max_rows
-        rows = tuple(tuple(row) for row in fetched[:max_rows])
-        return QueryResult(sql, columns, rows, truncated, (time.perf_counter() - started) * 1000)
+        return capped_result(sql, columns, fetched, max_rows, started)
 
     def explain(self, sql: str, *, timeout_seconds: float) -> str:
         result = self.execute(f"EXPLAIN {sql}", max_rows=10_000, timeout_seconds=timeout_seconds)

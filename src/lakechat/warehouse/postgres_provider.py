@@ -12,8 +12,8 @@ import threading
 import time
 from typing import Any, ClassVar
 
-from lakechat.errors import DependencyUnavailable, QueryFailed, QueryTimeout
-from lakechat.warehouse.base import Column, QueryResult
+from lakechat.errors import DependencyUnavailable, QueryFailed
+from lakechat.warehouse.base import Column, QueryResult, cancelled, capped_result, no_free_slot
 
 
 class PostgresWarehouse:
@@ -50,10 +50,7 @@ class PostgresWarehouse:
 
         started = time.perf_counter()
         if not self._slots.acquire(timeout=timeout_seconds):
-            raise QueryTimeout(
-                f"no free warehouse slot within QUERY_TIMEOUT_SECONDS={timeout_seconds:g} "
-                "(WAREHOUSE_MAX_CONCURRENCY statements are running)"
-            )
+            raise no_free_slot(timeout_seconds)
         try:
             with self._pool.connection() as conn:
                 conn.read_only = True
@@ -69,18 +66,14 @@ class PostgresWarehouse:
                     )
                     fetched = cursor.fetchmany(max_rows + 1) if columns else []
         except psycopg.errors.QueryCanceled:
-            raise QueryTimeout(
-                f"the query ran longer than QUERY_TIMEOUT_SECONDS={timeout_seconds:g} and was cancelled"
-            ) from None
+            raise cancelled(timeout_seconds) from None
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise DependencyUnavailable("warehouse", _first_line(exc)) from None
         except psycopg.Error as exc:
             raise QueryFailed(_first_line(exc)) from None
         finally:
             self._slots.release()
-        truncated = len(fetched) > max_rows
-        rows = tuple(tuple(row) for row in fetched[:max_rows])
-        return QueryResult(sql, columns, rows, truncated, (time.perf_counter() - started) * 1000)
+        return capped_result(sql, columns, fetched, max_rows, started)
 
     def explain(self, sql: str, *, timeout_seconds: float) -> str:
         result = self.execute(f"EXPLAIN {sql}", max_rows=10_000, timeout_seconds=timeout_seconds)
