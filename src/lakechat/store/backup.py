@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.engine import URL, make_url
 
@@ -25,60 +26,27 @@ class BackupFailed(LakechatError):
     code = "backup_failed"
 
 
-def default_backup_path(backups_dir: Path, store: StateStore, label: str = "lakechat") -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    suffix = ".db" if store.backend == "sqlite" else ".dump"
-    return backups_dir / f"{label}-{stamp}{suffix}"
+class BackupMethod(Protocol):
+    """How one kind of database is copied out, checked and copied back in."""
+
+    suffix: str
+
+    def dump(self, store: StateStore, target: Path) -> None: ...
+
+    def check(self, source: Path) -> None: ...
+
+    def load(self, store: StateStore, source: Path) -> None: ...
 
 
-def backup(store: StateStore, target: Path) -> Path:
-    """Write a consistent copy of the state store to ``target`` while it stays online."""
-    if not target.parent.exists():
-        target.parent.mkdir(parents=True, mode=0o700)
-    if target.exists():
-        raise BadRequest(f"{target} already exists; choose another path")
-    # a backup holds every key hash and logged request: only its owner may read it
-    target.touch(mode=0o600)
-    try:
-        if store.backend == "sqlite":
-            _sqlite_copy(_sqlite_path(store), target)
-        elif store.backend == "postgresql":
-            dbname, env = _libpq_target(store)
-            argv = [
-                _tool("pg_dump"),
-                "--format=custom",
-                "--no-owner",
-                f"--file={target}",
-                f"--dbname={dbname}",
-            ]
-            _run(argv, env=env)
-        else:
-            raise BadRequest(f"backups are not supported for {store.backend}")
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    target.chmod(0o600)
-    return target
+class SqliteBackup:
+    """SQLite's online backup API: a consistent copy while the store stays in use."""
 
+    suffix = ".db"
 
-def restore(store: StateStore, source: Path, safety_dir: Path) -> Path:
-    """Replace the state store's contents with ``source``; returns the safety backup's path."""
-    if not source.is_file():
-        raise NotFound(f"backup file {source} does not exist")
-    _check_backup(store, source)
-    safety = backup(store, default_backup_path(safety_dir, store, label="pre-restore"))
-    store.dispose()
-    if store.backend == "sqlite":
-        _sqlite_copy(source, _sqlite_path(store))
-    else:
-        dbname, env = _libpq_target(store)
-        options = ["--clean", "--if-exists", "--no-owner", "--single-transaction"]
-        _run([_tool("pg_restore"), *options, f"--dbname={dbname}", str(source)], env=env)
-    return safety
+    def dump(self, store: StateStore, target: Path) -> None:
+        _sqlite_copy(_sqlite_path(store), target)
 
-
-def _check_backup(store: StateStore, source: Path) -> None:
-    if store.backend == "sqlite":
+    def check(self, source: Path) -> None:
         try:
             # as_uri() percent-encodes "#" and "?", so the file checked is the file restored
             with sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True) as conn:
@@ -90,7 +58,28 @@ def _check_backup(store: StateStore, source: Path) -> None:
             raise BadRequest(f"{source} is not a SQLite backup: {exc}") from None
         if not ok or ok[0] != "ok" or not has_version or has_version[0] != 1:
             raise BadRequest(f"{source} is not a lakechat state-store backup")
-    else:
+
+    def load(self, store: StateStore, source: Path) -> None:
+        _sqlite_copy(source, _sqlite_path(store))
+
+
+class PostgresBackup:
+    """pg_dump's custom format out, pg_restore in one transaction back."""
+
+    suffix = ".dump"
+
+    def dump(self, store: StateStore, target: Path) -> None:
+        dbname, env = _libpq_target(store)
+        argv = [
+            _tool("pg_dump"),
+            "--format=custom",
+            "--no-owner",
+            f"--file={target}",
+            f"--dbname={dbname}",
+        ]
+        _run(argv, env=env)
+
+    def check(self, source: Path) -> None:
         listing = _run(
             [_tool("pg_restore"), "--list", str(source)], what=f"{source} is not a pg_dump archive"
         )
@@ -106,6 +95,57 @@ def _check_backup(store: StateStore, source: Path) -> None:
                 f"{source} is a pg_dump archive but not of a lakechat state store "
                 f"(it has no {', '.join(sorted(missing))} table)"
             )
+
+    def load(self, store: StateStore, source: Path) -> None:
+        dbname, env = _libpq_target(store)
+        options = ["--clean", "--if-exists", "--no-owner", "--single-transaction"]
+        _run([_tool("pg_restore"), *options, f"--dbname={dbname}", str(source)], env=env)
+
+
+#: Backup methods by the state store's SQLAlchemy dialect name.
+BACKUP_METHODS: dict[str, BackupMethod] = {"sqlite": SqliteBackup(), "postgresql": PostgresBackup()}
+
+
+def backup_method(store: StateStore) -> BackupMethod:
+    method = BACKUP_METHODS.get(store.backend)
+    if method is None:
+        raise BadRequest(f"backups are not supported for {store.backend}")
+    return method
+
+
+def default_backup_path(backups_dir: Path, store: StateStore, label: str = "lakechat") -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return backups_dir / f"{label}-{stamp}{backup_method(store).suffix}"
+
+
+def backup(store: StateStore, target: Path) -> Path:
+    """Write a consistent copy of the state store to ``target`` while it stays online."""
+    method = backup_method(store)
+    if not target.parent.exists():
+        target.parent.mkdir(parents=True, mode=0o700)
+    if target.exists():
+        raise BadRequest(f"{target} already exists; choose another path")
+    # a backup holds every key hash and logged request: only its owner may read it
+    target.touch(mode=0o600)
+    try:
+        method.dump(store, target)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    target.chmod(0o600)
+    return target
+
+
+def restore(store: StateStore, source: Path, safety_dir: Path) -> Path:
+    """Replace the state store's contents with ``source``; returns the safety backup's path."""
+    method = backup_method(store)
+    if not source.is_file():
+        raise NotFound(f"backup file {source} does not exist")
+    method.check(source)
+    safety = backup(store, default_backup_path(safety_dir, store, label="pre-restore"))
+    store.dispose()
+    method.load(store, source)
+    return safety
 
 
 def _sqlite_path(store: StateStore) -> Path:
