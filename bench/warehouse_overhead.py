@@ -13,36 +13,19 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.lakehouse.test_samples import three_level  # noqa: E402
-
-from lakechat.lakehouse.build import build_lakehouse  # noqa: E402
-from lakechat.lakehouse.extensions import load_extension  # noqa: E402
-from lakechat.sqlguard.guard import GuardPolicy, check  # noqa: E402
-from lakechat.warehouse.duckdb_provider import DuckDBWarehouse  # noqa: E402
-from lakechat.warehouse.guarded import lakehouse_allow_list, run_sql  # noqa: E402
+from lakechat.lakehouse.build import build_lakehouse
+from lakechat.lakehouse.samples import tpch_kit
+from lakechat.sqlguard.guard import GuardPolicy, check
+from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
+from lakechat.warehouse.guarded import lakehouse_allow_list, run_sql
 
 MAX_ROWS = 1_000_000
-
-
-def tpch_queries() -> list[str]:
-    conn = duckdb.connect()
-    load_extension(conn, "tpch")
-    queries = [
-        three_level(q)
-        for (q,) in conn.execute("SELECT query FROM tpch_queries() ORDER BY query_nr").fetchall()
-    ]
-    conn.close()
-    return queries
 
 
 def main() -> None:
@@ -61,7 +44,7 @@ def main() -> None:
         print(
             f"samples.tpch at SF {args.sf:g}: {'reused' if build.skipped else 'built'} in {time.perf_counter() - started:.1f} s"
         )
-        queries = tpch_queries()
+        queries = [kit.sql for kit in tpch_kit()]
 
         warehouse = DuckDBWarehouse(folder)
         allowed = lakehouse_allow_list(warehouse)

@@ -7,40 +7,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
-import sqlglot
-from sqlglot import exp
 
 from lakechat.errors import BadRequest
 from lakechat.lakehouse.build import build_lakehouse, lakehouse_dir
-from lakechat.lakehouse.extensions import load_extension
-from lakechat.lakehouse.samples import TPCH_TABLES
+from lakechat.lakehouse.samples import TPCH_TABLES, tpch_kit
 from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
-
-
-def official(scale_factor: float) -> list[tuple[int, str, str]]:
-    """(query number, query text, answer text) from the TPC-H extension."""
-    conn = duckdb.connect()
-    load_extension(conn, "tpch")
-    rows = conn.execute(
-        "SELECT q.query_nr, q.query, a.answer FROM tpch_queries() q "
-        "JOIN tpch_answers() a ON a.query_nr = q.query_nr AND a.scale_factor = ? ORDER BY 1",
-        [scale_factor],
-    ).fetchall()
-    conn.close()
-    return [(int(n), str(q), str(a)) for n, q, a in rows]
-
-
-def three_level(sql: str) -> str:
-    """The kit's unqualified table names as samples.tpch.<table>, as users write them."""
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    for table in tree.find_all(exp.Table):
-        if table.name in TPCH_TABLES and table.name not in ctes and not table.args.get("db"):
-            table.set("db", exp.to_identifier("tpch"))
-            table.set("catalog", exp.to_identifier("samples"))
-    return tree.sql(dialect="duckdb")
 
 
 def same_cell(got: Any, expected: str) -> bool:
@@ -55,8 +27,9 @@ def same_cell(got: Any, expected: str) -> bool:
 def test_the_22_tpch_queries_return_the_official_answers(
     duckdb_warehouse: DuckDBWarehouse, query_nr: int
 ) -> None:
-    _, query, answer = next(item for item in official(0.01) if item[0] == query_nr)
-    result = duckdb_warehouse.execute(three_level(query), max_rows=100_000, timeout_seconds=120)
+    kit = next(item for item in tpch_kit(0.01) if item.number == query_nr)
+    query, answer = kit.sql, kit.answer or ""
+    result = duckdb_warehouse.execute(query, max_rows=100_000, timeout_seconds=120)
     # one line per row after the header; a NULL is an empty cell (Q17 at SF 0.01 is one NULL)
     header, *lines = answer.removesuffix("\n").split("\n")
     names = header.split("|")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from lakechat.errors import LakechatError
+from lakechat.lakehouse.samples import tpch_kit
 from lakechat.sqlguard.guard import GuardPolicy, check
 from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
-from tests.lakehouse.test_samples import official, three_level
 from tests.sqlguard.corpus import attacks, valid_queries
 
 POLICY = GuardPolicy(dialect="duckdb", allowed_tables=("samples.tpch.*",), max_rows=10_000)
 ATTACKS = attacks()
-VALID = [three_level(q) for _, q, _ in official(0.01)] + valid_queries()
+VALID = [kit.sql for kit in tpch_kit()] + valid_queries()
 
 
 def test_the_corpora_are_large_enough() -> None:

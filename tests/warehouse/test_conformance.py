@@ -16,9 +16,9 @@ import pytest
 
 from lakechat.errors import QueryFailed, QueryTimeout
 from lakechat.lakehouse.build import lakehouse_dir
+from lakechat.lakehouse.samples import tpch_kit
 from lakechat.warehouse.base import Warehouse
 from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
-from tests.lakehouse.test_samples import official, three_level
 
 PROVIDERS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -60,7 +60,7 @@ def normal_rows(rows: tuple[tuple[Any, ...], ...]) -> list[tuple[Any, ...]]:
 
 @pytest.mark.parametrize("query_nr", range(1, 23))
 def test_tpch_rows_agree(warehouse: Warehouse, reference: DuckDBWarehouse, query_nr: int) -> None:
-    query = three_level(next(q for n, q, _ in official(0.01) if n == query_nr))
+    query = next(kit.sql for kit in tpch_kit() if kit.number == query_nr)
     got = warehouse.execute(query, max_rows=100_000, timeout_seconds=120)
     expected = reference.execute(query, max_rows=100_000, timeout_seconds=120)
     # an unaliased aggregate is named by each engine its own way: "sum" or "sum(l_quantity)"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import sqlglot
+from sqlglot import exp
 
 from lakechat.lakehouse.extensions import load_extension
 
@@ -41,3 +44,41 @@ def build_samples(path: Path, scale_factor: float, progress: Progress | None = N
         conn.execute("CHECKPOINT")
     finally:
         conn.close()
+
+
+@dataclass(frozen=True)
+class KitQuery:
+    """One of the 22 TPC-H queries, written with three-level names, and its official answer."""
+
+    number: int
+    sql: str
+    answer: str | None  # pipe-separated text with a header line; None at unanswered scale factors
+
+
+def tpch_kit(scale_factor: float | None = None) -> list[KitQuery]:
+    """The TPC-H queries from DuckDB's extension, with the answers at ``scale_factor`` if given."""
+    conn = duckdb.connect()
+    try:
+        load_extension(conn, "tpch")
+        rows = conn.execute(
+            "SELECT q.query_nr, q.query, a.answer FROM tpch_queries() q "
+            "LEFT JOIN tpch_answers() a ON a.query_nr = q.query_nr AND a.scale_factor = ? ORDER BY 1",
+            [scale_factor if scale_factor is not None else -1.0],
+        ).fetchall()
+    finally:
+        conn.close()
+    return [
+        KitQuery(int(n), three_level_names(str(q)), None if a is None else str(a))
+        for n, q, a in rows
+    ]
+
+
+def three_level_names(sql: str) -> str:
+    """The kit's unqualified table names as samples.tpch.<table>, as users write them."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    for table in tree.find_all(exp.Table):
+        if table.name in TPCH_TABLES and table.name not in ctes and not table.args.get("db"):
+            table.set("db", exp.to_identifier("tpch"))
+            table.set("catalog", exp.to_identifier("samples"))
+    return tree.sql(dialect="duckdb")
