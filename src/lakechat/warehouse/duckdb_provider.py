@@ -35,11 +35,20 @@ class DuckDBWarehouse:
         self._lock = threading.Lock()
         self._conn: duckdb.DuckDBPyConnection | None = None
         self._attached: tuple[str, ...] = ()
+        self._stamp: int | None = None
         self._threads = threads
 
     # connection -------------------------------------------------------------------
     def _connection(self) -> duckdb.DuckDBPyConnection:
-        """One in-memory database with every catalog file attached; rebuilt when files change."""
+        """One in-memory database with every catalog file attached; rebuilt when files change.
+
+        The folder is listed again only when its modification time moves (a catalog file
+        added, renamed into place or removed), not on every statement.
+        """
+        stamp = self._folder_stamp()
+        with self._lock:
+            if self._conn is not None and stamp == self._stamp:
+                return self._conn
         files = self._catalog_files()
         names = tuple(sorted(files))
         with self._lock:
@@ -48,7 +57,14 @@ class DuckDBWarehouse:
                     self._conn.close()
                 self._conn = self._open(files)
                 self._attached = names
+            self._stamp = stamp
             return self._conn
+
+    def _folder_stamp(self) -> int | None:
+        try:
+            return self.lakehouse_dir.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
 
     def _catalog_files(self) -> dict[str, Path]:
         if not self.lakehouse_dir.is_dir():
@@ -129,6 +145,7 @@ class DuckDBWarehouse:
                 self._conn.close()
                 self._conn = None
                 self._attached = ()
+                self._stamp = None
 
 
 def _one_statement(sql: str) -> None:
