@@ -229,6 +229,12 @@ def all_error_classes() -> list[type[LakechatError]]:
     return found
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of a driver's message (or its class name): what a user is shown."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def error_body(
     code: str, message: str, request_id: str, details: Sequence[Mapping[str, Any]] = ()
 ) -> dict[str, Any]:

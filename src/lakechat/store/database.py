@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-from lakechat.errors import DependencyUnavailable
+from lakechat.errors import DependencyUnavailable, first_line
 from lakechat.settings import mask_url
 
 
@@ -68,9 +68,7 @@ def _outages_as_unavailable() -> Iterator[None]:
 
 
 def _reason(exc: Exception) -> str:
-    original = getattr(exc, "orig", None) or exc
-    first_line = str(original).strip().splitlines()
-    return first_line[0][:200] if first_line else type(original).__name__
+    return first_line(getattr(exc, "orig", None) or exc)[:200]
 
 
 def _make_engine(url: str, connect_timeout: float) -> Engine:

@@ -8,8 +8,11 @@ Providers differ through documented capability flags on their class, never throu
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
+
+from lakechat.errors import QueryTimeout
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,6 @@ def capped_result(
     sql: str, columns: tuple[Column, ...], fetched: list[Any], max_rows: int, started: float
 ) -> QueryResult:
     """A result from up to ``max_rows + 1`` fetched rows: the extra row only says "truncated"."""
-    import time
-
     rows = tuple(tuple(row) for row in fetched[:max_rows])
     return QueryResult(
         sql, columns, rows, len(fetched) > max_rows, (time.perf_counter() - started) * 1000
@@ -80,8 +81,6 @@ def capped_result(
 
 def cancelled(timeout_seconds: float) -> Exception:
     """The error every provider raises when its timeout cancelled a statement."""
-    from lakechat.errors import QueryTimeout
-
     return QueryTimeout(
         f"the query ran longer than QUERY_TIMEOUT_SECONDS={timeout_seconds:g} and was cancelled"
     )
@@ -89,8 +88,6 @@ def cancelled(timeout_seconds: float) -> Exception:
 
 def no_free_slot(timeout_seconds: float) -> Exception:
     """The error when WAREHOUSE_MAX_CONCURRENCY statements held every slot past the timeout."""
-    from lakechat.errors import QueryTimeout
-
     return QueryTimeout(
         f"no free warehouse slot within QUERY_TIMEOUT_SECONDS={timeout_seconds:g} "
         "(WAREHOUSE_MAX_CONCURRENCY statements are running)"

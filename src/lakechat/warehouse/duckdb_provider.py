@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import duckdb
 
-from lakechat.errors import DependencyUnavailable, QueryFailed
+from lakechat.errors import DependencyUnavailable, QueryFailed, first_line
 from lakechat.warehouse.base import Column, QueryResult, cancelled, capped_result, no_free_slot
 
 
@@ -160,7 +160,7 @@ def _one_statement(sql: str) -> None:
 
 def _translate(exc: duckdb.Error) -> Exception:
     """DuckDB's exceptions in lakechat's tree; the first line of its message is kept."""
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    message = first_line(exc)
     if isinstance(
         exc,
         duckdb.IOException

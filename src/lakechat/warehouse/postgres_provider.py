@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any, ClassVar
 
-from lakechat.errors import DependencyUnavailable, QueryFailed
+from lakechat.errors import DependencyUnavailable, QueryFailed, first_line
 from lakechat.warehouse.base import Column, QueryResult, cancelled, capped_result, no_free_slot
 
 
@@ -56,7 +56,9 @@ class PostgresWarehouse:
                 conn.read_only = True
                 with conn.transaction(), conn.cursor() as cursor:
                     millis = max(1, int(timeout_seconds * 1000))
-                    cursor.execute(f"SET LOCAL statement_timeout = {millis}")
+                    cursor.execute(
+                        "SELECT set_config('statement_timeout', %s, true)", [str(millis)]
+                    )
                     # the extended protocol (prepare=True) makes the server refuse more than
                     # one statement, so a "COMMIT; ..." can never leave the read-only transaction
                     cursor.execute(sql.encode(), prepare=True)
@@ -68,9 +70,9 @@ class PostgresWarehouse:
         except psycopg.errors.QueryCanceled:
             raise cancelled(timeout_seconds) from None
         except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise DependencyUnavailable("warehouse", _first_line(exc)) from None
+            raise DependencyUnavailable("warehouse", first_line(exc)) from None
         except psycopg.Error as exc:
-            raise QueryFailed(_first_line(exc)) from None
+            raise QueryFailed(first_line(exc)) from None
         finally:
             self._slots.release()
         return capped_result(sql, columns, fetched, max_rows, started)
@@ -93,8 +95,3 @@ class PostgresWarehouse:
 def _type_name(conn: Any, oid: int) -> str:
     info = conn.adapters.types.get(oid)
     return str(info.name).upper() if info is not None else str(oid)
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
