@@ -192,19 +192,20 @@ def redis_prefix() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def tpch_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory with samples.tpch at SF 0.01, built once per test run."""
-    from lakechat.lakehouse.build import build_lakehouse, lakehouse_dir
+    from lakechat.lakehouse.build import build_lakehouse
+    from lakechat.settings import default_lakehouse_path
 
     home = tmp_path_factory.mktemp("tpch-home")
-    build_lakehouse(lakehouse_dir(home), scale_factor=0.01)
+    build_lakehouse(default_lakehouse_path(home), scale_factor=0.01)
     return home
 
 
 @pytest.fixture
 def duckdb_warehouse(tpch_home: Path) -> Iterator[Any]:
-    from lakechat.lakehouse.build import lakehouse_dir
+    from lakechat.settings import default_lakehouse_path
     from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
 
-    warehouse = DuckDBWarehouse(lakehouse_dir(tpch_home), max_concurrency=5)
+    warehouse = DuckDBWarehouse(default_lakehouse_path(tpch_home), max_concurrency=5)
     yield warehouse
     warehouse.close()
 
@@ -220,7 +221,7 @@ def pg_samples_url(tpch_home: Path) -> Iterator[str]:
         import psycopg
     except ImportError:  # pragma: no cover
         service_missing("PostgreSQL", "psycopg is not installed")
-    from lakechat.lakehouse.build import lakehouse_dir
+    from lakechat.settings import default_lakehouse_path
     from tests.warehouse.pg_tpch import load_tpch
 
     try:
@@ -231,7 +232,7 @@ def pg_samples_url(tpch_home: Path) -> Iterator[str]:
         admin.execute('DROP DATABASE IF EXISTS "samples" WITH (FORCE)')
         admin.execute('CREATE DATABASE "samples"')
     url = POSTGRES_URL.rpartition("/")[0] + "/samples"
-    load_tpch(lakehouse_dir(tpch_home) / "samples.duckdb", url)
+    load_tpch(default_lakehouse_path(tpch_home) / "samples.duckdb", url)
     try:
         yield url
     finally:

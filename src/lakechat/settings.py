@@ -294,7 +294,7 @@ class Settings(BaseSettings):
     @property
     def lakehouse(self) -> Path:
         """Where the embedded lakehouse's catalog files live."""
-        return (self.lakehouse_path or self.home / "lakehouse").expanduser().resolve()
+        return (self.lakehouse_path or default_lakehouse_path(self.home)).expanduser().resolve()
 
     @property
     def log_file(self) -> Path:
@@ -308,6 +308,11 @@ class Settings(BaseSettings):
         """Requests a minute allowed for one principal on one route class."""
         override = getattr(self, f"rate_limit_{route_class}", None)
         return int(override) if override else self.rate_limit_per_minute
+
+
+def default_lakehouse_path(home: Path) -> Path:
+    """Where the embedded lakehouse lives when LAKEHOUSE_PATH is not set."""
+    return home / "lakehouse"
 
 
 def normalize_database_url(url: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from lakechat.lakehouse.build import lakehouse_dir
+from lakechat.settings import default_lakehouse_path
 from lakechat.store.models import RequestLogRow
 from tests.conftest import issue_key
 
@@ -16,7 +16,9 @@ from tests.conftest import issue_key
 @pytest.fixture
 def sql_client(make_client, make_settings, tpch_home: Path):  # type: ignore[no-untyped-def]
     def build(**overrides):  # type: ignore[no-untyped-def]
-        return make_client(make_settings(lakehouse_path=lakehouse_dir(tpch_home), **overrides))
+        return make_client(
+            make_settings(lakehouse_path=default_lakehouse_path(tpch_home), **overrides)
+        )
 
     return build
 

@@ -179,9 +179,9 @@ def test_demo_prepares_a_working_admin_key() -> None:
 
 
 def test_sql_runs_guarded_statements(tpch_home: Path) -> None:
-    from lakechat.lakehouse.build import lakehouse_dir
+    from lakechat.settings import default_lakehouse_path
 
-    env = {"LAKEHOUSE_PATH": str(lakehouse_dir(tpch_home))}
+    env = {"LAKEHOUSE_PATH": str(default_lakehouse_path(tpch_home))}
     assert "25" in ok("sql", "SELECT count(*) FROM samples.tpch.nation", env=env)
     data = json.loads(
         ok("sql", "SELECT r_name FROM samples.tpch.region ORDER BY 1", "--json", env=env)
@@ -196,8 +196,8 @@ def test_sql_runs_guarded_statements(tpch_home: Path) -> None:
 
 
 def test_sql_counts_rows_in_words(tpch_home: Path) -> None:
-    from lakechat.lakehouse.build import lakehouse_dir
+    from lakechat.settings import default_lakehouse_path
 
-    env = {"LAKEHOUSE_PATH": str(lakehouse_dir(tpch_home))}
+    env = {"LAKEHOUSE_PATH": str(default_lakehouse_path(tpch_home))}
     assert "1 row in" in ok("sql", "SELECT 1", env=env)
     assert "5 rows in" in ok("sql", "SELECT * FROM samples.tpch.region", env=env)

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from lakechat.errors import BadRequest
-from lakechat.lakehouse.build import build_lakehouse, lakehouse_dir
+from lakechat.lakehouse.build import build_lakehouse
 from lakechat.lakehouse.samples import TPCH_TABLES, tpch_kit
+from lakechat.settings import default_lakehouse_path
 from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
 
 
@@ -63,23 +64,25 @@ def test_tables_have_the_kit_row_counts(duckdb_warehouse: DuckDBWarehouse) -> No
 
 
 def test_a_build_with_the_same_parameters_is_skipped(tpch_home: Path) -> None:
-    target = lakehouse_dir(tpch_home) / "samples.duckdb"
+    target = default_lakehouse_path(tpch_home) / "samples.duckdb"
     before = target.stat().st_mtime_ns
-    [result] = build_lakehouse(lakehouse_dir(tpch_home), scale_factor=0.01)
+    [result] = build_lakehouse(default_lakehouse_path(tpch_home), scale_factor=0.01)
     assert result.skipped and target.stat().st_mtime_ns == before
-    record = json.loads((lakehouse_dir(tpch_home) / "samples.build.json").read_text())
+    record = json.loads((default_lakehouse_path(tpch_home) / "samples.build.json").read_text())
     assert record["scale_factor"] == 0.01 and record["catalog"] == "samples"
 
 
 def test_another_scale_factor_rebuilds_and_progress_is_reported(tmp_path: Path) -> None:
     seen: list[tuple[str, int, int]] = []
     [first] = build_lakehouse(
-        lakehouse_dir(tmp_path), scale_factor=0.01, progress=lambda c, d, t: seen.append((c, d, t))
+        default_lakehouse_path(tmp_path),
+        scale_factor=0.01,
+        progress=lambda c, d, t: seen.append((c, d, t)),
     )
     assert not first.skipped and seen[-1] == ("samples", 1, 1)
-    [second] = build_lakehouse(lakehouse_dir(tmp_path), scale_factor=0.02)
+    [second] = build_lakehouse(default_lakehouse_path(tmp_path), scale_factor=0.02)
     assert not second.skipped
-    warehouse = DuckDBWarehouse(lakehouse_dir(tmp_path))
+    warehouse = DuckDBWarehouse(default_lakehouse_path(tmp_path))
     assert (
         warehouse.execute(
             "SELECT count(*) FROM samples.tpch.orders", max_rows=1, timeout_seconds=30
@@ -87,9 +90,11 @@ def test_another_scale_factor_rebuilds_and_progress_is_reported(tmp_path: Path) 
         == 30_000
     )
     warehouse.close()
-    assert not list(lakehouse_dir(tmp_path).glob(".*building*"))  # no partial files left behind
+    assert not list(
+        default_lakehouse_path(tmp_path).glob(".*building*")
+    )  # no partial files left behind
 
 
 def test_an_impossible_scale_factor_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BadRequest, match=r"between 0\.001 and 100"):
-        build_lakehouse(lakehouse_dir(tmp_path), scale_factor=0)
+        build_lakehouse(default_lakehouse_path(tmp_path), scale_factor=0)

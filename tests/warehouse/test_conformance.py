@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from lakechat.errors import QueryFailed, QueryTimeout
-from lakechat.lakehouse.build import lakehouse_dir
 from lakechat.lakehouse.samples import tpch_kit
+from lakechat.settings import default_lakehouse_path
 from lakechat.warehouse.base import Warehouse
 from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
 
@@ -27,7 +27,7 @@ PROVIDERS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 def warehouse(request: pytest.FixtureRequest, tpch_home: Path) -> Iterator[Warehouse]:
     provider: Warehouse
     if request.param == "duckdb":
-        provider = DuckDBWarehouse(lakehouse_dir(tpch_home))
+        provider = DuckDBWarehouse(default_lakehouse_path(tpch_home))
     else:
         from lakechat.warehouse.postgres_provider import PostgresWarehouse
 
@@ -38,7 +38,7 @@ def warehouse(request: pytest.FixtureRequest, tpch_home: Path) -> Iterator[Wareh
 
 @pytest.fixture(scope="module")
 def reference(tpch_home: Path) -> Iterator[DuckDBWarehouse]:
-    provider = DuckDBWarehouse(lakehouse_dir(tpch_home))
+    provider = DuckDBWarehouse(default_lakehouse_path(tpch_home))
     yield provider
     provider.close()
 

@@ -86,9 +86,9 @@ def test_nothing_outside_the_lakehouse_is_reachable(
 
 
 def test_statements_wait_for_a_free_slot_up_to_the_timeout(tpch_home: Path) -> None:
-    from lakechat.lakehouse.build import lakehouse_dir
+    from lakechat.settings import default_lakehouse_path
 
-    warehouse = DuckDBWarehouse(lakehouse_dir(tpch_home), max_concurrency=1)
+    warehouse = DuckDBWarehouse(default_lakehouse_path(tpch_home), max_concurrency=1)
     holder_done = threading.Event()
 
     def hold_the_only_slot() -> None:
@@ -133,12 +133,13 @@ def test_an_empty_lakehouse_still_answers(tmp_path: Path) -> None:
 
 
 def test_a_catalog_built_later_is_picked_up(tmp_path: Path) -> None:
-    from lakechat.lakehouse.build import build_lakehouse, lakehouse_dir
+    from lakechat.lakehouse.build import build_lakehouse
+    from lakechat.settings import default_lakehouse_path
 
-    warehouse = DuckDBWarehouse(lakehouse_dir(tmp_path))
+    warehouse = DuckDBWarehouse(default_lakehouse_path(tmp_path))
     assert warehouse.catalogs() == []
     warehouse.ping()
-    build_lakehouse(lakehouse_dir(tmp_path), scale_factor=0.01)
+    build_lakehouse(default_lakehouse_path(tmp_path), scale_factor=0.01)
     assert warehouse.execute(
         "SELECT count(*) FROM samples.tpch.region", max_rows=1, timeout_seconds=10
     ).rows == ((5,),)
@@ -157,13 +158,13 @@ def test_a_secret_catalog_stays_secret_end_to_end(tmp_path: Path, tpch_home: Pat
     import duckdb
 
     from lakechat.errors import LakechatError
-    from lakechat.lakehouse.build import lakehouse_dir
+    from lakechat.settings import default_lakehouse_path
     from lakechat.warehouse.guarded import run_sql
     from tests.sqlguard.corpus import REVIEWED_BYPASSES
 
     folder = tmp_path / "lakehouse"
     folder.mkdir()
-    shutil.copy(lakehouse_dir(tpch_home) / "samples.duckdb", folder / "samples.duckdb")
+    shutil.copy(default_lakehouse_path(tpch_home) / "samples.duckdb", folder / "samples.duckdb")
     secret = duckdb.connect(str(folder / "secret.duckdb"))
     secret.execute(
         "CREATE SCHEMA hr; CREATE TABLE hr.salaries AS SELECT 'alice' AS name, 999999 AS salary"

@@ -33,10 +33,6 @@ class CatalogBuild:
     skipped: bool
 
 
-def lakehouse_dir(home: Path) -> Path:
-    return home / "lakehouse"
-
-
 def build_lakehouse(
     folder: Path,
     *,
