@@ -119,6 +119,20 @@ def test_bad_values_name_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings()
 
 
+def test_table_access_from_json_and_bad_patterns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TABLE_ACCESS", '{"analyst": ["samples.tpch.*"], "group:hr": ["main.hr.*"]}')
+    assert load_settings().table_access == {
+        "analyst": ["samples.tpch.*"],
+        "group:hr": ["main.hr.*"],
+    }
+    monkeypatch.setenv("TABLE_ACCESS", '{"analyst": ["samples.tpch"]}')
+    with pytest.raises(ConfigurationError, match=r"TABLE_ACCESS pattern 'samples\.tpch'"):
+        load_settings()
+    monkeypatch.setenv("TABLE_ACCESS", '{"superuser": ["*.*.*"]}')
+    with pytest.raises(ConfigurationError, match="neither a role"):
+        load_settings()
+
+
 def test_comma_separated_origins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALLOWED_ORIGINS", "http://a.example, http://b.example")
     assert load_settings().allowed_origins == ["http://a.example", "http://b.example"]

@@ -44,6 +44,16 @@ def is_placeholder(value: str) -> bool:
     return text in PLACEHOLDER_SECRETS or text.startswith(("your-", "your_", "<"))
 
 
+#: Who may read what through SQL until catalog grants decide it: HR data only for admins
+#: and the ``hr`` group; Databricks' governed metadata for admins.
+DEFAULT_TABLE_ACCESS: dict[str, tuple[str, ...]] = {
+    "admin": ("*.*.*", "system.information_schema.*"),
+    "analyst": ("samples.*.*", "main.learning.*", "main.sales.*", "main.finance.*", "system.*.*"),
+    "viewer": ("samples.*.*", "main.learning.*", "main.sales.*"),
+    "group:hr": ("main.hr.*",),
+}
+
+
 class Settings(BaseSettings):
     """Every setting lakechat reads. See docs/configuration.md for each one."""
 
@@ -78,7 +88,11 @@ class Settings(BaseSettings):
     # state, cache, vectors, files
     warehouse_url: str | None = Field(
         None,
-        description="postgresql://.../<catalog> selects PostgreSQL as the warehouse (its database is the one catalog); unset: the embedded DuckDB lakehouse.",
+        description="Which warehouse answers: postgresql://.../<catalog> (its database is the one catalog), databricks (a SQL warehouse from DATABRICKS_HOST, DATABRICKS_TOKEN, DATABRICKS_WAREHOUSE_ID) or spark (SPARK_REMOTE, else local mode over the lakehouse files); unset: the embedded DuckDB lakehouse.",
+    )
+    spark_remote: str | None = Field(
+        None,
+        description="Spark Connect URL (sc://host:15002) for WAREHOUSE_URL=spark; unset: Spark in local mode.",
     )
     lakehouse_path: Path | None = Field(
         None,
@@ -152,6 +166,10 @@ class Settings(BaseSettings):
         5.0,
         ge=0,
         description="Seconds a verified key is remembered per worker (revocation takes effect within this).",
+    )
+    table_access: dict[str, list[str]] = Field(
+        default_factory=lambda: {key: list(value) for key, value in DEFAULT_TABLE_ACCESS.items()},
+        description="Tables each role, or group:<name>, may read through SQL, as catalog.schema.table patterns (* wildcards; information_schema only when named). JSON in the environment.",
     )
     enable_cors: bool = Field(True, description="Send CORS headers for ALLOWED_ORIGINS.")
     allowed_origins: Annotated[list[str], NoDecode] = Field(
@@ -242,6 +260,24 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("table_access")
+    @classmethod
+    def _check_patterns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        roles = {"admin", "analyst", "viewer"}
+        for key, patterns in value.items():
+            if key not in roles and not key.startswith("group:"):
+                raise ValueError(
+                    f"TABLE_ACCESS key {key!r} is neither a role (admin, analyst, viewer) "
+                    "nor group:<name>"
+                )
+            for pattern in patterns:
+                if len(pattern.split(".")) != 3 or not all(pattern.split(".")):
+                    raise ValueError(
+                        f"TABLE_ACCESS pattern {pattern!r} for {key} must be catalog.schema.table "
+                        "(each part a name or a * wildcard)"
+                    )
         return value
 
     @field_validator("log_level", mode="before")

@@ -118,9 +118,33 @@ def test_the_request_log_keeps_the_sql_and_tables(sql_client) -> None:  # type: 
     assert row.sql.startswith("SELECT count(*)")
 
 
+def test_each_role_and_group_reads_its_own_tables(sql_client) -> None:  # type: ignore[no-untyped-def]
+    client = sql_client()
+    analyst = issue_key(client, role="analyst")
+    people = issue_key(client, role="analyst", groups=["hr"])
+    admin = issue_key(client, role="admin")
+    salaries = "SELECT count(*) FROM main.hr.salaries"
+    refused = post(client, analyst, salaries)
+    assert refused.status_code == 403 and "main.hr.salaries" in refused.json()["error"]["message"]
+    assert post(client, people, salaries).json()["rows"] == [[240]]
+    assert post(client, admin, salaries).json()["rows"] == [[240]]
+    owners = "SELECT count(*) FROM system.information_schema.tables WHERE table_owner IS NULL"
+    assert post(client, admin, owners).json()["rows"] == [[1]]
+    assert post(client, analyst, owners).status_code == 403
+    usage = post(client, analyst, "SELECT count(*) > 0 FROM system.billing.usage")
+    assert usage.json()["rows"] == [[True]]
+
+
+def test_table_access_is_configurable(sql_client) -> None:  # type: ignore[no-untyped-def]
+    client = sql_client(table_access={"analyst": ["samples.tpch.nation"]})
+    key = issue_key(client, role="analyst")
+    assert post(client, key, "SELECT count(*) FROM samples.tpch.nation").json()["rows"] == [[25]]
+    assert post(client, key, "SELECT count(*) FROM samples.tpch.region").status_code == 403
+
+
 def test_the_health_check_sees_the_catalogs(sql_client) -> None:  # type: ignore[no-untyped-def]
     checks = {c["name"]: c for c in sql_client().get("/health").json()["checks"]}
-    assert checks["warehouse"]["detail"] == "duckdb embedded; catalogs: samples"
+    assert checks["warehouse"]["detail"] == "duckdb embedded; catalogs: main, samples, system"
 
 
 @pytest.mark.postgres

@@ -66,22 +66,28 @@ def test_tables_have_the_kit_row_counts(duckdb_warehouse: DuckDBWarehouse) -> No
 def test_a_build_with_the_same_parameters_is_skipped(tpch_home: Path) -> None:
     target = default_lakehouse_path(tpch_home) / "samples.duckdb"
     before = target.stat().st_mtime_ns
-    [result] = build_lakehouse(default_lakehouse_path(tpch_home), scale_factor=0.01)
-    assert result.skipped and target.stat().st_mtime_ns == before
+    results = build_lakehouse(default_lakehouse_path(tpch_home), scale_factor=0.01)
+    assert [r.catalog for r in results] == ["samples", "system", "main"]
+    assert all(r.skipped for r in results) and target.stat().st_mtime_ns == before
     record = json.loads((default_lakehouse_path(tpch_home) / "samples.build.json").read_text())
-    assert record["scale_factor"] == 0.01 and record["catalog"] == "samples"
+    assert record["parameters"] == {"scale_factor": 0.01} and record["catalog"] == "samples"
 
 
 def test_another_scale_factor_rebuilds_and_progress_is_reported(tmp_path: Path) -> None:
     seen: list[tuple[str, int, int]] = []
-    [first] = build_lakehouse(
+    first, *_ = build_lakehouse(
         default_lakehouse_path(tmp_path),
         scale_factor=0.01,
         progress=lambda c, d, t: seen.append((c, d, t)),
     )
-    assert not first.skipped and seen[-1] == ("samples", 1, 1)
-    [second] = build_lakehouse(default_lakehouse_path(tmp_path), scale_factor=0.02)
-    assert not second.skipped
+    assert not first.skipped and ("samples", 1, 1) in seen
+    assert {catalog for catalog, done, total in seen if done == total} == {
+        "samples",
+        "system",
+        "main",
+    }
+    second, system, main = build_lakehouse(default_lakehouse_path(tmp_path), scale_factor=0.02)
+    assert not second.skipped and system.skipped and main.skipped
     warehouse = DuckDBWarehouse(default_lakehouse_path(tmp_path))
     assert (
         warehouse.execute(

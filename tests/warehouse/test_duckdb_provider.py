@@ -27,7 +27,7 @@ def test_three_level_names_and_typed_columns(duckdb_warehouse: DuckDBWarehouse) 
     ]
     assert result.row_count == 25 and result.rows[0] == ("ALGERIA", 0)
     assert not result.truncated and result.elapsed_ms > 0
-    assert duckdb_warehouse.catalogs() == ["samples"]
+    assert duckdb_warehouse.catalogs() == ["main", "samples", "system"]
 
 
 def test_the_row_cap_sets_truncated(duckdb_warehouse: DuckDBWarehouse) -> None:
@@ -122,7 +122,7 @@ def test_explain_and_ping(duckdb_warehouse: DuckDBWarehouse) -> None:
         "SELECT o_orderstatus, count(*) FROM samples.tpch.orders GROUP BY 1", timeout_seconds=10
     )
     assert "orders" in plan.lower()
-    assert duckdb_warehouse.ping() == "duckdb embedded; catalogs: samples"
+    assert duckdb_warehouse.ping() == "duckdb embedded; catalogs: main, samples, system"
 
 
 def test_an_empty_lakehouse_still_answers(tmp_path: Path) -> None:

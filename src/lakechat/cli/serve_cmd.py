@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from lakechat.cli.output import console
+from lakechat.lakehouse.system.population import DEFAULT_SEED
 
 if TYPE_CHECKING:
     from lakechat.lakehouse.build import CatalogBuild
@@ -84,6 +86,17 @@ demo_app = typer.Typer(
 SF_OPTION = typer.Option(
     1.0, "--sf", help="TPC-H scale factor of samples.tpch (1 = 6M lineitem rows)."
 )
+AS_OF_OPTION = typer.Option(
+    None,
+    "--as-of",
+    formats=["%Y-%m-%d"],
+    help="Last day of the 90 days of system tables (default: today, UTC).",
+)
+SEED_OPTION = typer.Option(
+    DEFAULT_SEED,
+    "--seed",
+    help="Population and incident seed; the default seed's names are the documented ones.",
+)
 
 
 @demo_app.callback()
@@ -92,6 +105,8 @@ def demo(
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Serve the API when ready."),
     port: int | None = typer.Option(None, "--port", help="Port (default SERVER_PORT)."),
     scale_factor: float = SF_OPTION,
+    as_of: datetime | None = AS_OF_OPTION,
+    seed: int = SEED_OPTION,
 ) -> None:
     """Build the demo lakehouse (if needed), prepare the state store and an admin key, and serve."""
     if ctx.invoked_subcommand is not None:
@@ -104,7 +119,9 @@ def demo(
     settings = load_settings()
     check_startup(settings)
     settings.home.mkdir(parents=True, exist_ok=True)
-    builds = _build_with_progress(settings.lakehouse, scale_factor, force=False)
+    builds = _build_with_progress(
+        settings.lakehouse, scale_factor, as_of=as_of, seed=seed, force=False
+    )
     store = StateStore(settings.state_url)
     upgrade(store)
     key = _demo_key(settings, store)
@@ -113,9 +130,7 @@ def demo(
     console.print(f"data directory   {settings.home}")
     console.print(f"state store      {store.backend} ({store.display_url})")
     for build in builds:
-        console.print(
-            f"catalog          {build.catalog} (TPC-H SF {build.scale_factor:g}) {build.path}"
-        )
+        console.print(f"catalog          {build.catalog} ({build.describe()}) {build.path}")
     console.print(f"admin API key    {key}", highlight=False, soft_wrap=True)
     console.print(f"                 (also in {settings.home / DEMO_KEY_FILE})")
     console.print(f"API              {url}   docs: {url}/docs   health: {url}/health")
@@ -136,6 +151,8 @@ def demo(
 @demo_app.command("build")
 def build(
     scale_factor: float = SF_OPTION,
+    as_of: datetime | None = AS_OF_OPTION,
+    seed: int = SEED_OPTION,
     force: bool = typer.Option(
         False, "--force", help="Rebuild even when the catalogs are current."
     ),
@@ -148,25 +165,42 @@ def build(
     from lakechat.settings import load_settings
 
     builds = _build_with_progress(
-        load_settings().lakehouse, scale_factor, force=force, quiet=as_json
+        load_settings().lakehouse,
+        scale_factor,
+        as_of=as_of,
+        seed=seed,
+        force=force,
+        quiet=as_json,
     )
     if as_json:
         print_json({"catalogs": [asdict(b) for b in builds]})
         return
     for b in builds:
         state = "up to date" if b.skipped else "built"
-        console.print(f"{b.catalog}: {state} (TPC-H SF {b.scale_factor:g}) at {b.path}")
+        console.print(f"{b.catalog}: {state} ({b.describe()}) at {b.path}")
 
 
 def _build_with_progress(
-    folder: Path, scale_factor: float, *, force: bool, quiet: bool = False
+    folder: Path,
+    scale_factor: float,
+    *,
+    as_of: datetime | None,
+    seed: int,
+    force: bool,
+    quiet: bool = False,
 ) -> list[CatalogBuild]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from lakechat.lakehouse.build import build_lakehouse
 
+    options: dict[str, Any] = {
+        "scale_factor": scale_factor,
+        "as_of": as_of.date() if as_of else None,
+        "seed": seed,
+        "force": force,
+    }
     if quiet:
-        return build_lakehouse(folder, scale_factor=scale_factor, force=force)
+        return build_lakehouse(folder, **options)
     columns = (
         TextColumn("building {task.description}"),
         BarColumn(),
@@ -181,7 +215,7 @@ def _build_with_progress(
                 tasks[catalog] = bar.add_task(catalog, total=total)
             bar.update(tasks[catalog], completed=done, total=total)
 
-        return build_lakehouse(folder, scale_factor=scale_factor, force=force, progress=report)
+        return build_lakehouse(folder, progress=report, **options)
 
 
 def _demo_key(settings: Settings, store: StateStore) -> str:

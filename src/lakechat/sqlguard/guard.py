@@ -182,6 +182,20 @@ def _cte_references(statement: exp.Expression) -> set[int]:
     return references
 
 
+def _named_explicitly(full: str, policy: GuardPolicy) -> bool:
+    """An engine's metadata schema is readable only through a pattern that names it.
+
+    ``samples.*.*`` never reaches ``samples.information_schema``; a grant of
+    ``system.information_schema.*`` (Databricks' governed metadata) does.
+    """
+    catalog, schema, _ = full.split(".", 2)
+    return any(
+        fnmatch.fnmatchcase(full, pattern.lower())
+        and pattern.lower().split(".")[:2] == [catalog, schema]
+        for pattern in policy.allowed_tables
+    )
+
+
 def _check_tables(statement: exp.Expression, policy: GuardPolicy) -> tuple[str, ...]:
     cte_references = _cte_references(statement)
     found: list[str] = []
@@ -194,7 +208,7 @@ def _check_tables(statement: exp.Expression, policy: GuardPolicy) -> tuple[str, 
                 f"name tables in full, as catalog.schema.table (got {table.sql(dialect=policy.dialect)!r})"
             )
         full = f"{table.catalog}.{table.db}.{name}".lower()
-        if table.db.lower() in SYSTEM_SCHEMAS:
+        if table.db.lower() in SYSTEM_SCHEMAS and not _named_explicitly(full, policy):
             raise GuardTableNotAllowed(f"system schemas cannot be read through SQL ({full})")
         if not any(fnmatch.fnmatchcase(full, pattern.lower()) for pattern in policy.allowed_tables):
             raise GuardTableNotAllowed(f"you may not read {full}")

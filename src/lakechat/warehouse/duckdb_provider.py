@@ -1,7 +1,8 @@
 """The embedded warehouse: DuckDB with one read-only file per catalog.
 
 Every ``<lakehouse>/<catalog>.duckdb`` file is attached read-only under its catalog's name,
-so ``samples.tpch.orders`` resolves exactly as on Databricks. External access (files,
+so ``samples.tpch.orders`` resolves exactly as on Databricks (``system`` and ``main``, which
+DuckDB reserves, through the name mapping in ``duckdb_names``). External access (files,
 URLs, extension installs) is switched off and the configuration locked before any user
 statement runs, so a statement can neither write nor read outside the lakehouse even if
 the SQL guard were bypassed.
@@ -18,6 +19,7 @@ import duckdb
 
 from lakechat.errors import DependencyUnavailable, QueryFailed, first_line
 from lakechat.warehouse.base import Column, QueryResult, cancelled, capped_result, no_free_slot
+from lakechat.warehouse.duckdb_names import attach_alias, from_duckdb, to_duckdb
 
 
 class DuckDBWarehouse:
@@ -35,6 +37,7 @@ class DuckDBWarehouse:
         self._lock = threading.Lock()
         self._conn: duckdb.DuckDBPyConnection | None = None
         self._attached: tuple[str, ...] = ()
+        self._attached_set: frozenset[str] = frozenset()
         self._stamp: int | None = None
         self._threads = threads
 
@@ -57,6 +60,7 @@ class DuckDBWarehouse:
                     self._conn.close()
                 self._conn = self._open(files)
                 self._attached = names
+                self._attached_set = frozenset(names)
             self._stamp = stamp
             return self._conn
 
@@ -82,9 +86,11 @@ class DuckDBWarehouse:
         try:
             conn = duckdb.connect(":memory:", config=config)
             for name, path in sorted(files.items()):
-                alias = name.replace('"', '""')
+                alias = attach_alias(name).replace('"', '""')
                 location = str(path).replace("'", "''")
                 conn.execute(f"ATTACH '{location}' AS \"{alias}\" (READ_ONLY)")
+            # timestamps are instants shown in UTC, as Databricks shows them
+            conn.execute("SET TimeZone = 'UTC'")
             conn.execute("SET enable_external_access = false")
             conn.execute("SET autoinstall_known_extensions = false")
             conn.execute("SET autoload_known_extensions = false")
@@ -105,7 +111,7 @@ class DuckDBWarehouse:
             timer = threading.Timer(remaining, cursor.interrupt)
             timer.start()
             try:
-                cursor.execute(sql)
+                cursor.execute(to_duckdb(sql, self._attached_set))
                 columns = tuple(
                     Column(name, str(type_code))
                     for name, type_code, *_ in (cursor.description or [])
@@ -145,6 +151,7 @@ class DuckDBWarehouse:
                 self._conn.close()
                 self._conn = None
                 self._attached = ()
+                self._attached_set = frozenset()
                 self._stamp = None
 
 
@@ -160,7 +167,7 @@ def _one_statement(sql: str) -> None:
 
 def _translate(exc: duckdb.Error) -> Exception:
     """DuckDB's exceptions in lakechat's tree; the first line of its message is kept."""
-    message = first_line(exc)
+    message = from_duckdb(first_line(exc))
     if isinstance(
         exc,
         duckdb.IOException

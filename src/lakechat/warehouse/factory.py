@@ -1,4 +1,4 @@
-"""Which warehouse the settings select: WAREHOUSE_URL's scheme, or the embedded lakehouse."""
+"""Which warehouse the settings select: WAREHOUSE_URL, or the embedded lakehouse."""
 
 from __future__ import annotations
 
@@ -8,14 +8,22 @@ from lakechat.warehouse.base import Warehouse
 
 
 def build_warehouse(settings: Settings) -> Warehouse:
-    """The embedded DuckDB lakehouse, or PostgreSQL when WAREHOUSE_URL is postgresql://."""
-    url = settings.warehouse_url
+    """The embedded DuckDB lakehouse, or the provider WAREHOUSE_URL names."""
+    url = (settings.warehouse_url or "").strip()
     if not url:
         from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
 
         return DuckDBWarehouse(
             settings.lakehouse, max_concurrency=settings.warehouse_max_concurrency
         )
+    if url.lower() == "databricks":
+        from lakechat.warehouse.databricks_provider import DatabricksWarehouse
+
+        return DatabricksWarehouse.from_settings(settings)
+    if url.lower() == "spark":
+        from lakechat.warehouse.spark_provider import SparkWarehouse
+
+        return SparkWarehouse.from_settings(settings)
     if normalize_database_url(url).startswith("postgresql+psycopg://"):
         from lakechat.warehouse.postgres_provider import PostgresWarehouse
 
@@ -26,6 +34,6 @@ def build_warehouse(settings: Settings) -> Warehouse:
             connect_timeout=settings.health_check_timeout_seconds,
         )
     raise ConfigurationError(
-        f"WAREHOUSE_URL {mask_url(url)!r} names no warehouse lakechat knows: use postgresql://, "
-        "or leave it unset for the embedded lakehouse"
+        f"WAREHOUSE_URL {mask_url(url)!r} names no warehouse lakechat knows: use "
+        "postgresql://..., databricks or spark, or leave it unset for the embedded lakehouse"
     )

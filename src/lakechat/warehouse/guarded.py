@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lakechat.security.principals import Principal
 from lakechat.sqlguard.guard import GuardPolicy, GuardVerdict, check
 from lakechat.warehouse.base import QueryResult, Warehouse
 
@@ -29,12 +31,23 @@ class SqlRunResult:
 
 
 def lakehouse_allow_list(warehouse: Warehouse) -> tuple[str, ...]:
-    """Every table of every catalog the warehouse can read.
-
-    Until catalog grants decide a principal's allow-list, every caller with ``data:sql``
-    may read the whole lakehouse; this is the one place that decision lives.
+    """Every table of every catalog the warehouse can read, and Databricks' governed
+    metadata in ``system.information_schema`` when there is a ``system`` catalog: what the
+    operator at the terminal (``lakechat sql``) may read.
     """
-    return tuple(f"{catalog}.*.*" for catalog in warehouse.catalogs())
+    catalogs = warehouse.catalogs()
+    patterns = [f"{catalog}.*.*" for catalog in catalogs]
+    if "system" in catalogs:
+        patterns.append("system.information_schema.*")
+    return tuple(patterns)
+
+
+def principal_allow_list(
+    principal: Principal, table_access: Mapping[str, list[str]]
+) -> tuple[str, ...]:
+    """The table patterns a caller may read: its role's, then each of its groups'."""
+    keys = [principal.role.value, *(f"group:{group}" for group in sorted(principal.groups))]
+    return tuple(dict.fromkeys(p for key in keys for p in table_access.get(key, ())))
 
 
 def run_sql(

@@ -9,10 +9,10 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from lakechat.api.access import GuardedRoute, requires
+from lakechat.api.access import GuardedRoute, current_principal, requires
 from lakechat.api.deps import services
 from lakechat.errors import FeatureDisabled
-from lakechat.warehouse.guarded import lakehouse_allow_list, run_sql
+from lakechat.warehouse.guarded import principal_allow_list, run_sql
 
 router = APIRouter(tags=["sql"], route_class=GuardedRoute)
 
@@ -35,7 +35,7 @@ async def run(body: SqlRequest, request: Request) -> dict[str, Any]:
         run_sql,
         svc.warehouse,
         body.sql,
-        allowed_tables=lakehouse_allow_list(svc.warehouse),
+        allowed_tables=principal_allow_list(current_principal(request), settings.table_access),
         max_rows=settings.query_max_rows,
         timeout_seconds=settings.query_timeout_seconds,
     )
