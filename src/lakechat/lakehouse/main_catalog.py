@@ -22,6 +22,7 @@ from lakechat.lakehouse.system.plan import IncidentPlan
 from lakechat.lakehouse.system.population import rng_for
 
 Progress = Callable[[int, int], None]
+Row = dict[str, Any]
 
 STUDENTS = 2000
 FEATURE_DAYS = 60
@@ -118,10 +119,9 @@ def build_main(
                 if progress:
                     progress(step, len(tables))
         schema, name = table_name.split(".")
-        quoted = f'"{schema}"."{name}"'
-        (rate,) = conn.execute(
-            f'SELECT avg(("{column}" IS NULL)::INTEGER) FROM {quoted}'
-        ).fetchone() or (0,)
+        # names from the plan's own constants, never from input
+        measure = f'SELECT avg(("{column}" IS NULL)::INTEGER) FROM "{schema}"."{name}"'  # noqa: S608
+        (rate,) = conn.execute(measure).fetchone() or (0,)
         conn.execute("CHECKPOINT")
     finally:
         conn.close()
@@ -130,7 +130,7 @@ def build_main(
 
 def _learning(rng: random.Random, dates: _Dates) -> dict[str, list[dict[str, Any]]]:
     as_of = dates.as_of
-    students = []
+    students: list[Row] = []
     for sid in range(1, STUDENTS + 1):
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         students.append({
@@ -146,7 +146,10 @@ def _learning(rng: random.Random, dates: _Dates) -> dict[str, list[dict[str, Any
          "duration_hours": float(rng.choice((2, 4, 6, 8, 12, 20)))}
         for m, skill in enumerate([s for s in SKILLS for _ in range(4)], start=1)
     ]  # fmt: skip
-    assignments, features, risks, surveys = [], [], [], []
+    assignments: list[Row] = []
+    features: list[Row] = []
+    risks: list[Row] = []
+    surveys: list[Row] = []
     last_feature = dates.last("main.learning.student_daily_features")
     first_feature = as_of - dt.timedelta(days=FEATURE_DAYS)
     for student in students:
@@ -222,19 +225,20 @@ def _learning(rng: random.Random, dates: _Dates) -> dict[str, list[dict[str, Any
 
 def _sales(rng: random.Random, dates: _Dates) -> dict[str, list[dict[str, Any]]]:
     as_of = dates.as_of
-    customers = [
+    customers: list[Row] = [
         {"customer_id": c, "name": f"{rng.choice(_LAST).title()} {rng.choice(('GmbH', 'Ltd', 'Inc', 'SA', 'BV'))}",
          "email": f"buyer{c}@customer{c % 97}.example.com", "segment": rng.choice(("SMB", "MID", "ENTERPRISE")),
          "region": rng.choice(REGIONS), "created_at": as_of - dt.timedelta(days=rng.randrange(100, 1500)),
          "updated_at": dates.last("main.sales.customers") - dt.timedelta(days=rng.randrange(0, 60))}
         for c in range(1, 801)
     ]  # fmt: skip
-    products = [
+    products: list[Row] = [
         {"product_id": p, "name": f"{rng.choice(('Core', 'Pro', 'Edge', 'Flex'))} {cat} {p}",
          "category": cat, "list_price": f"{rng.uniform(9, 900):.2f}"}
         for p, cat in enumerate([c for c in ("Licences", "Support", "Training", "Hardware") for _ in range(10)], start=1)
     ]  # fmt: skip
-    orders, daily = [], []
+    orders: list[Row] = []
+    daily: list[Row] = []
     last = dates.last("main.sales.orders")
     last_daily = dates.last("main.sales.orders_daily")
     for offset in range(90, -1, -1):
@@ -263,7 +267,9 @@ def _sales(rng: random.Random, dates: _Dates) -> dict[str, list[dict[str, Any]]]
 
 def _hr(rng: random.Random) -> dict[str, list[dict[str, Any]]]:
     departments = ("Engineering", "Sales", "Finance", "People", "Learning", "Support")
-    employees, salaries, reviews = [], [], []
+    employees: list[Row] = []
+    salaries: list[Row] = []
+    reviews: list[Row] = []
     for e in range(1, 241):
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         department = departments[e % len(departments)]
@@ -292,7 +298,8 @@ def _finance(rng: random.Random, dates: _Dates) -> dict[str, list[dict[str, Any]
         "CC-500 Learning",
     )
     accounts = ("4000 Revenue", "5000 Cloud", "5100 Salaries", "5200 Travel", "5300 Software")
-    entries, invoices = [], []
+    entries: list[Row] = []
+    invoices: list[Row] = []
     for offset in range(90, -1, -1):
         day = as_of - dt.timedelta(days=offset)
         if day <= dates.last("main.finance.gl_entries"):
