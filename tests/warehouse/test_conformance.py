@@ -20,7 +20,7 @@ from lakechat.settings import default_lakehouse_path
 from lakechat.warehouse.base import Warehouse
 from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
 
-PROVIDERS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
+PROVIDERS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres), "databricks"]
 
 
 @pytest.fixture(params=PROVIDERS)
@@ -28,6 +28,15 @@ def warehouse(request: pytest.FixtureRequest, tpch_home: Path) -> Iterator[Wareh
     provider: Warehouse
     if request.param == "duckdb":
         provider = DuckDBWarehouse(default_lakehouse_path(tpch_home))
+    elif request.param == "databricks":
+        # the real connector against the local fake warehouse (tests/warehouse/fake_databricks)
+        from tests.warehouse.fake_databricks import FakeDatabricks
+
+        fake = FakeDatabricks(
+            default_lakehouse_path(tpch_home), request.getfixturevalue("tmp_path")
+        )
+        request.addfinalizer(fake.start().stop)
+        provider = fake.warehouse()
     else:
         from lakechat.warehouse.postgres_provider import PostgresWarehouse
 
