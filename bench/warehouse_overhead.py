@@ -40,9 +40,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = (args.home or Path(tmp)) / "lakehouse"
         started = time.perf_counter()
-        [build] = build_lakehouse(folder, scale_factor=args.sf)
+        builds = build_lakehouse(folder, scale_factor=args.sf)
         print(
-            f"samples.tpch at SF {args.sf:g}: {'reused' if build.skipped else 'built'} in {time.perf_counter() - started:.1f} s"
+            f"demo lakehouse (samples.tpch at SF {args.sf:g}, system, main): "
+            f"{'reused' if all(b.skipped for b in builds) else 'built'} "
+            f"in {time.perf_counter() - started:.1f} s"
         )
         queries = [kit.sql for kit in tpch_kit()]
 
