@@ -195,6 +195,37 @@ def test_sql_runs_guarded_statements(tpch_home: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "2026-13-01"], "does not match the formats"),
+        (["--as-of", "1999-01-01"], "choose a day between"),
+        (["--seed", "-5"], "the seed must be between"),
+        (["--sf", "0"], "the scale factor must be between"),
+    ],
+)
+def test_demo_build_mistakes_are_clear(args: list[str], message: str) -> None:
+    result = lakechat("demo", "build", *args)
+    assert result.returncode != 0 and message in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_sql_reads_the_system_tables_and_main(tpch_home: Path) -> None:
+    from lakechat.settings import default_lakehouse_path
+
+    env = {"LAKEHOUSE_PATH": str(default_lakehouse_path(tpch_home))}
+    names = json.loads(
+        ok("sql", "SELECT workspace_name FROM system.access.workspaces_latest ORDER BY 1",
+           "--json", env=env)
+    )  # fmt: skip
+    assert [row[0] for row in names["rows"]] == ["dev-sandbox", "ml-platform", "prod-analytics"]
+    assert "2000" in ok("sql", "SELECT count(*) FROM main.learning.students", env=env)
+    missing = lakechat("sql", "SELECT * FROM system.billing.nope", env=env)
+    assert (
+        missing.returncode == 1 and "nope" in missing.stderr and "__lakechat" not in missing.stderr
+    )
+
+
 def test_sql_counts_rows_in_words(tpch_home: Path) -> None:
     from lakechat.settings import default_lakehouse_path
 
