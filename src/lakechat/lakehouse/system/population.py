@@ -142,75 +142,15 @@ _DEFAULT_WORKSPACES = ("prod-analytics", "ml-platform", "dev-sandbox")
 _REGIONS = ("emea", "apac", "amer", "nordics", "latam", "dach")
 _AREAS = ("insights", "platform", "lab", "core", "reporting", "science", "ops")
 
-_FIRST = (
-    "alice",
-    "bruno",
-    "chen",
-    "dana",
-    "emeka",
-    "fatima",
-    "gita",
-    "hugo",
-    "ines",
-    "jonas",
-    "kemal",
-    "lena",
-    "marta",
-    "nadia",
-    "omar",
-    "priya",
-    "quinn",
-    "rosa",
-    "sven",
-    "tariq",
-    "uma",
-    "victor",
-    "wen",
-    "yara",
-    "zoe",
-    "aiko",
-    "ben",
-    "carla",
-    "diego",
-    "elif",
-    "farah",
-    "goran",
-    "hana",
-    "ivan",
-    "jade",
-    "kofi",
-    "lior",
-    "mei",
-    "nils",
-    "olga",
+_FIRST = tuple(
+    "alice bruno chen dana emeka fatima gita hugo ines jonas kemal lena marta nadia "
+    "omar priya quinn rosa sven tariq uma victor wen yara zoe aiko ben carla diego "
+    "elif farah goran hana ivan jade kofi lior mei nils olga".split()
 )
-_LAST = (
-    "adams",
-    "becker",
-    "costa",
-    "dubois",
-    "eriksen",
-    "fischer",
-    "garcia",
-    "haddad",
-    "ito",
-    "jensen",
-    "kowalski",
-    "lopez",
-    "moreau",
-    "nakamura",
-    "okafor",
-    "petrov",
-    "quispe",
-    "rossi",
-    "schmidt",
-    "tanaka",
-    "ueda",
-    "varga",
-    "weber",
-    "xu",
-    "yilmaz",
-    "zhang",
+_LAST = tuple(
+    "adams becker costa dubois eriksen fischer garcia haddad ito jensen kowalski "
+    "lopez moreau nakamura okafor petrov quispe rossi schmidt tanaka ueda varga "
+    "weber xu yilmaz zhang".split()
 )
 
 #: The default seed's jobs: (name, team, schedule, hour, weekdays_only, minutes, writes)
@@ -281,46 +221,14 @@ _DEFAULT_JOBS: tuple[tuple[str, str, str, int, bool, float, str | None], ...] = 
     ("data_contracts_check", "data-eng", "daily", 6, False, 3, None),
 )
 
-_SUBJECTS = (
-    "payments",
-    "claims",
-    "shipments",
-    "tickets",
-    "leads",
-    "invoices",
-    "sensors",
-    "ledger",
-    "campaigns",
-    "returns",
-    "pricing",
-    "fraud",
-    "churn",
-    "forecast",
-    "vendors",
-    "sessions",
-    "inventory",
-    "contracts",
-    "telemetry",
-    "reviews",
-    "subscriptions",
-    "refunds",
-    "devices",
+_SUBJECTS = tuple(
+    "payments claims shipments tickets leads invoices sensors ledger campaigns "
+    "returns pricing fraud churn forecast vendors sessions inventory contracts "
+    "telemetry reviews subscriptions refunds devices".split()
 )
-_ACTIONS = (
-    "ingest",
-    "sync",
-    "rollup",
-    "backfill",
-    "scoring",
-    "export",
-    "close",
-    "dedupe",
-    "snapshot",
-    "enrich",
-    "compaction",
-    "load",
-    "refresh",
-    "audit",
+_ACTIONS = tuple(
+    "ingest sync rollup backfill scoring export close dedupe snapshot enrich "
+    "compaction load refresh audit".split()
 )
 
 _DEFAULT_WAREHOUSES = (
