@@ -112,6 +112,8 @@ FILE_AND_SECRET_READS = [
     "SELECT http_get('https://example.com')",
     "SELECT secret('scope', 'key')",
     "SELECT reflect('java.lang.Runtime', 'getRuntime')",
+    "SELECT java_method('java.lang.System', 'getenv', 'HOME')",
+    "SELECT try_reflect('java.lang.Runtime', 'getRuntime')",
     "SELECT read_text('/etc/passwd')",
 ]
 

@@ -20,7 +20,12 @@ from lakechat.settings import default_lakehouse_path
 from lakechat.warehouse.base import Warehouse
 from lakechat.warehouse.duckdb_provider import DuckDBWarehouse
 
-PROVIDERS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres), "databricks"]
+PROVIDERS = [
+    "duckdb",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    "databricks",
+    pytest.param("spark", marks=pytest.mark.spark),
+]
 
 
 @pytest.fixture(params=PROVIDERS)
@@ -37,6 +42,9 @@ def warehouse(request: pytest.FixtureRequest, tpch_home: Path) -> Iterator[Wareh
         )
         request.addfinalizer(fake.start().stop)
         provider = fake.warehouse()
+    elif request.param == "spark":
+        # local mode on the run's one Spark session (tests/warehouse/conftest.py)
+        provider = request.getfixturevalue("spark_warehouse")
     else:
         from lakechat.warehouse.postgres_provider import PostgresWarehouse
 
