@@ -94,6 +94,10 @@ class Settings(BaseSettings):
         None,
         description="Spark Connect URL (sc://host:15002) for WAREHOUSE_URL=spark; unset: Spark in local mode.",
     )
+    models_path: str | None = Field(
+        None,
+        description="Folders of semantic model files, separated by ':' (default: the shipped models, then $LAKECHAT_HOME/models; a later folder's model replaces an earlier one of the same name).",
+    )
     lakehouse_path: Path | None = Field(
         None,
         description="Folder of the embedded lakehouse's catalog files; default $LAKECHAT_HOME/lakehouse.",

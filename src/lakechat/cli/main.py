@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from lakechat import __version__
-from lakechat.cli import config_cmd, db_cmd, keys_cmd, serve_cmd, sql_cmd
+from lakechat.cli import config_cmd, db_cmd, keys_cmd, models_cmd, serve_cmd, sql_cmd
 from lakechat.cli.output import err_console, print_json
 from lakechat.errors import LakechatError
 
@@ -23,6 +23,7 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(keys_cmd.app, name="keys")
+app.add_typer(models_cmd.app, name="models")
 app.command("serve")(serve_cmd.serve)
 app.add_typer(serve_cmd.demo_app, name="demo")
 app.command("sql")(sql_cmd.sql)
