@@ -226,6 +226,18 @@ class Settings(BaseSettings):
     query_timeout_seconds: float = Field(
         30.0, gt=0, description="A query running longer is cancelled."
     )
+    query_max_dimensions: int = Field(
+        10, ge=1, le=100, description="Dimensions one semantic query may group by."
+    )
+    query_max_metrics: int = Field(
+        20, ge=1, le=200, description="Metrics one semantic query may ask for."
+    )
+    query_max_filter_depth: int = Field(
+        5,
+        ge=1,
+        le=20,
+        description="Nesting of and/or/not groups a semantic query's filter may have.",
+    )
     warehouse_max_concurrency: int = Field(
         5,
         ge=1,

@@ -13,6 +13,8 @@ from lakechat.observability.health import (
 )
 from lakechat.security.api_keys import ApiKeyService
 from lakechat.security.rate_limits import RequestRateLimiter
+from lakechat.semantic.loader import model_folders
+from lakechat.semantic.registry import ModelRegistry
 from lakechat.settings import Settings
 from lakechat.store.database import StateStore
 from lakechat.store.request_log import RequestLogWriter
@@ -29,6 +31,7 @@ class AppServices:
     limiter: RequestRateLimiter
     request_log: RequestLogWriter
     health: HealthMonitor
+    models: ModelRegistry
 
     @classmethod
     def build(cls, settings: Settings) -> AppServices:
@@ -54,4 +57,5 @@ class AppServices:
                 ],
                 settings.health_check_timeout_seconds,
             ),
+            models=ModelRegistry(model_folders(settings.models_path, settings.home)),
         )

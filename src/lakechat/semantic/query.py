@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    ValidationError,
+    model_validator,
+)
+
+from lakechat.errors import BadRequest
 
 FieldName = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 TimeGrain = Literal["day", "week", "month", "quarter", "year"]
@@ -80,7 +91,17 @@ class FilterGroup(_Frozen):
         return self
 
 
-Filter = Condition | FilterGroup
+def _filter_kind(value: Any) -> str:
+    keys = value.keys() if isinstance(value, dict) else ()
+    if isinstance(value, FilterGroup) or {"and", "or", "not"} & set(keys):
+        return "group"
+    return "condition"
+
+
+Filter = Annotated[
+    Annotated[Condition, Tag("condition")] | Annotated[FilterGroup, Tag("group")],
+    Discriminator(_filter_kind),
+]
 FilterGroup.model_rebuild()
 
 
@@ -108,3 +129,20 @@ class SemanticQuery(_Frozen):
         if duplicate:
             raise ValueError(f"two outputs are named {duplicate!r}: give one an alias")
         return self
+
+
+def parse_query(body: Any) -> SemanticQuery:
+    """``body`` as a query, or BadRequest naming each wrong field (``filters.and.1.value``)."""
+    try:
+        return SemanticQuery.model_validate(body)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            path = ".".join(
+                str(part)
+                for part in error["loc"]
+                if part not in ("condition", "group") and not str(part).startswith("function-")
+            )
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{path}: {message}" if path else message)
+        raise BadRequest("; ".join(problems)) from None

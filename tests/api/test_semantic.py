@@ -1,0 +1,165 @@
+"""POST /v1/query and /v1/datasets: the seed gateway's body, typed columns, clear 4xx,
+row-level security by the key's tenant, and models reloaded without a restart."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from lakechat.semantic.loader import SHIPPED_MODELS
+from lakechat.settings import default_lakehouse_path
+from tests.conftest import issue_key
+
+
+@pytest.fixture
+def models_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "models"
+    shutil.copytree(SHIPPED_MODELS, folder)
+    return folder
+
+
+@pytest.fixture
+def client(make_client, make_settings, tpch_home: Path, models_dir: Path) -> TestClient:  # type: ignore[no-untyped-def]
+    return make_client(  # type: ignore[no-any-return]
+        make_settings(lakehouse_path=default_lakehouse_path(tpch_home), models_path=str(models_dir))
+    )
+
+
+def ask(client: TestClient, key: str, body: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return client.post("/v1/query", json=body, headers={"X-API-Key": key})
+
+
+def test_a_viewer_asks_revenue_by_region(client: TestClient) -> None:
+    key = issue_key(client, role="viewer")
+    response = ask(client, key, {
+        "dataset": "tpch_sales",
+        "dimensions": [{"name": "customer_region", "alias": "region"},
+                       {"name": "order_date", "timeGrain": "year", "alias": "year"}],
+        "metrics": [{"name": "revenue"}, {"name": "order_count", "alias": "orders"}],
+        "filters": {"field": "order_date", "op": "between", "value": ["1995-01-01", "1995-12-31"]},
+        "orderBy": [{"field": "revenue", "direction": "desc"}],
+        "limit": 3,
+    })  # fmt: skip
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert [c["name"] for c in data["columns"]] == ["region", "year", "revenue", "orders"]
+    assert [c["semanticType"] for c in data["columns"]] == ["dimension", "time", "metric", "metric"]
+    assert data["columns"][2]["format"]["type"] == "currency"
+    assert len(data["rows"]) == 3 and data["rows"][0]["year"] == "1995-01-01"
+    revenues = [row["revenue"] for row in data["rows"]]
+    assert revenues == sorted(revenues, reverse=True)
+    assert data["stats"]["row_count"] == 3 and data["stats"]["sql"].startswith("SELECT")
+    assert data["stats"]["cached"] is False and data["warnings"] == []
+
+
+def test_datasets_browse(client: TestClient) -> None:
+    key = issue_key(client, role="viewer")
+    headers = {"X-API-Key": key}
+    listed = client.get("/v1/datasets", headers=headers).json()["datasets"]
+    assert {d["id"] for d in listed} == {"tpch_sales", "tpch_orders"}
+    one = client.get("/v1/datasets/tpch_orders", headers=headers).json()
+    assert {m["name"] for m in one["metrics"]} == {
+        "order_count",
+        "total_order_value",
+        "avg_order_value",
+    }
+    schema = client.get("/v1/datasets/tpch_sales/schema", headers=headers).json()
+    assert "customer_nation" in [j["name"] for j in schema["joins"]]
+    dims = client.get("/v1/datasets/tpch_sales/dimensions", headers=headers).json()["dimensions"]
+    flag = next(d for d in dims if d["name"] == "return_flag")
+    assert flag["value_synonyms"]["R"] == ["returned"]
+    assert client.get("/v1/datasets/nope/metrics", headers=headers).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        ({"dataset": "nope", "metrics": [{"name": "revenue"}]}, 404, "no dataset 'nope'"),
+        ({"dataset": "tpch_sales", "metrics": [{"name": "revnue"}]}, 400, "did you mean 'revenue'"),
+        ({"dataset": "tpch_sales", "dimensions": [{"name": "ship_mode", "timeGrain": "month"}]}, 400,
+         "not a time dimension"),
+        ({"dataset": "tpch_sales", "metrics": [{"name": "revenue"}],
+          "filters": {"field": "ship_mode", "op": "in", "value": "AIR"}}, 400, "non-empty list"),
+        ({"dataset": "tpch_sales", "metrics": [{"name": "revenue"}],
+          "filters": {"field": "ship_mode", "op": "eq", "value": {"x": 1}}}, 400, "one value"),
+        ({"dataset": "tpch_sales", "dimensions": [{"name": d} for d in
+          ("ship_mode", "clerk", "part_brand", "part_type", "part_size", "manufacturer",
+           "customer_name", "supplier_name", "order_status", "order_priority", "line_status")]},
+         400, "QUERY_MAX_DIMENSIONS=10"),
+        ({"dataset": "tpch_sales"}, 400, "at least one dimension or metric"),
+        ({"dataset": "tpch_sales", "metrics": [{"name": "revenue"}], "colour": "red"}, 400, "colour"),
+    ],
+)  # fmt: skip
+def test_bad_queries_get_clear_errors(
+    client: TestClient, body: dict[str, Any], status: int, fragment: str
+) -> None:
+    response = ask(client, issue_key(client, role="viewer"), body)
+    assert response.status_code == status, response.text
+    assert fragment in response.text and response.json()["error"]["request_id"]
+
+
+def test_query_needs_data_read(client: TestClient) -> None:
+    body = {"dataset": "tpch_sales", "metrics": [{"name": "revenue"}]}
+    assert client.post("/v1/query", json=body).status_code == 401
+    key = issue_key(client, role="viewer", scopes=["health:read"])
+    assert ask(client, key, body).status_code == 403
+
+
+TENANT_MODEL = """\
+version: 1.1
+source: SELECT * FROM (VALUES ('acme', 10), ('acme', 20), ('globex', 1000)) AS t(tenant_id, amount)
+dimensions:
+  - {name: tenant, expr: tenant_id}
+measures:
+  - {name: amount, expr: SUM(amount)}
+x-lakechat:
+  row_level_security: {tenant_column: tenant_id, admin_bypass: true}
+"""
+
+
+def test_the_keys_tenant_is_applied_and_admins_may_bypass(
+    client: TestClient, models_dir: Path
+) -> None:
+    (models_dir / "shared.yaml").write_text(TENANT_MODEL)
+    body = {
+        "dataset": "shared",
+        "dimensions": [{"name": "tenant"}],
+        "metrics": [{"name": "amount"}],
+    }
+    acme = ask(client, issue_key(client, role="analyst", tenant="acme"), body).json()
+    assert acme["rows"] == [{"tenant": "acme", "amount": 30}]
+    sneaky = {**body, "filters": {"or": [{"field": "tenant", "op": "eq", "value": "globex"},
+                                         {"field": "tenant", "op": "is_not_null"}]}}  # fmt: skip
+    assert ask(client, issue_key(client, role="viewer", tenant="acme"), sneaky).json()["rows"] == [
+        {"tenant": "acme", "amount": 30}
+    ]
+    admin = ask(client, issue_key(client, role="admin", tenant="acme"), body).json()
+    assert {row["tenant"] for row in admin["rows"]} == {"acme", "globex"}
+
+
+def test_models_reload_without_a_restart(client: TestClient, models_dir: Path) -> None:
+    key = issue_key(client, role="viewer")
+    body = {"dataset": "tpch_orders", "metrics": [{"name": "orders_1995"}]}
+    assert ask(client, key, body).status_code == 400
+    path = models_dir / "tpch_orders.yaml"
+    text = path.read_text().replace(
+        "  - name: total_order_value\n",
+        "  - name: orders_1995\n    expr: COUNT(*) FILTER (WHERE YEAR(o_orderdate) = 1995)\n"
+        "  - name: total_order_value\n",
+    )
+    path.write_text(text)
+    services = client.app.state.services  # type: ignore[attr-defined]
+    services.models.refresh(force=True)
+    response = ask(client, key, body)
+    assert response.status_code == 200, response.text
+    assert response.json()["rows"][0]["orders_1995"] > 0
+    path.write_text(text.replace("version: 1.1", "version: 9"))  # a broken edit
+    time.sleep(0.01)
+    services.models.refresh(force=True)
+    assert ask(client, key, body).status_code == 200  # the last good model keeps serving
+    assert any("version" in p.message for p in services.models.problems)
