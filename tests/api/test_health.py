@@ -37,7 +37,15 @@ def test_guide_shapes(client: TestClient) -> None:
     assert api["status"] == "healthy" and api["service"] == "lakechat"
     v1 = client.get("/v1/health").json()
     assert set(v1) == {"status", "time", "version", "cache"}
-    assert v1["cache"] == {"enabled": True, "redis_available": False}
+    assert v1["cache"] == {
+        "enabled": True,
+        "redis_available": False,
+        "backend": "memory",
+        "hits": 0,
+        "misses": 0,
+        "evictions": 0,
+        "entries": 0,
+    }
 
 
 @pytest.mark.redis
@@ -45,7 +53,8 @@ def test_v1_health_reports_redis(
     make_client, make_settings, redis_url: str, redis_prefix: str
 ) -> None:  # type: ignore[no-untyped-def]
     client = make_client(make_settings(redis_url=redis_url, redis_key_prefix=redis_prefix))
-    assert client.get("/v1/health").json()["cache"] == {"enabled": True, "redis_available": True}
+    cache = client.get("/v1/health").json()["cache"]
+    assert cache["enabled"] and cache["redis_available"] and cache["backend"] == "redis"
 
 
 def test_redis_down_is_degraded_not_unhealthy(make_client, make_settings) -> None:  # type: ignore[no-untyped-def]

@@ -163,3 +163,76 @@ def test_models_reload_without_a_restart(client: TestClient, models_dir: Path) -
     services.models.refresh(force=True)
     assert ask(client, key, body).status_code == 200  # the last good model keeps serving
     assert any("version" in p.message for p in services.models.problems)
+
+
+REVENUE = {
+    "dataset": "tpch_sales",
+    "dimensions": [{"name": "ship_mode"}],
+    "metrics": [{"name": "revenue"}],
+}
+
+
+def test_results_are_cached_per_tenant_and_role(client: TestClient) -> None:
+    acme = issue_key(client, role="viewer", tenant="acme")
+    first = ask(client, acme, REVENUE).json()
+    second = ask(client, acme, REVENUE).json()
+    assert first["stats"]["cached"] is False and second["stats"]["cached"] is True
+    assert second["rows"] == first["rows"] and second["columns"] == first["columns"]
+    other = ask(client, issue_key(client, role="viewer", tenant="globex"), REVENUE).json()
+    assert other["stats"]["cached"] is False
+    analyst = ask(client, issue_key(client, role="analyst", tenant="acme"), REVENUE).json()
+    assert analyst["stats"]["cached"] is False
+    health = client.get("/v1/health").json()["cache"]
+    assert health["enabled"] and health["backend"] == "memory"
+    assert health["hits"] >= 1 and health["misses"] >= 3
+    metrics = client.get("/metrics").text
+    assert 'lakechat_query_cache_total{outcome="hit"}' in metrics
+
+
+def test_an_edited_model_is_not_served_from_the_cache(client: TestClient, models_dir: Path) -> None:
+    key = issue_key(client, role="viewer")
+    assert ask(client, key, REVENUE).json()["stats"]["cached"] is False
+    path = models_dir / "tpch_sales.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "SUM(l_extendedprice * (1 - l_discount))", "SUM(l_extendedprice)", 1
+        )
+    )
+    client.app.state.services.models.refresh(force=True)  # type: ignore[attr-defined]
+    again = ask(client, key, REVENUE).json()
+    assert (
+        again["stats"]["cached"] is False
+        and "SUM(source.l_extendedprice) AS" in again["stats"]["sql"]
+    )
+
+
+def test_caching_can_be_switched_off(
+    make_client, make_settings, tpch_home: Path, models_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(make_settings(lakehouse_path=default_lakehouse_path(tpch_home),
+                                       models_path=str(models_dir), cache_enabled=False))  # fmt: skip
+    key = issue_key(client, role="viewer")
+    ask(client, key, REVENUE)
+    assert ask(client, key, REVENUE).json()["stats"]["cached"] is False
+
+
+@pytest.mark.redis
+def test_workers_share_results_through_redis(  # type: ignore[no-untyped-def]
+    make_client, make_settings, tpch_home: Path, models_dir: Path, redis_url: str, redis_prefix: str
+) -> None:
+    def worker() -> TestClient:
+        return make_client(make_settings(  # type: ignore[no-any-return]
+            lakehouse_path=default_lakehouse_path(tpch_home), models_path=str(models_dir),
+            redis_url=redis_url, redis_key_prefix=redis_prefix,
+        ))  # fmt: skip
+
+    one, two = worker(), worker()
+    key = issue_key(one, role="viewer")
+    assert ask(one, key, REVENUE).json()["stats"]["cached"] is False
+    shared = ask(two, key, REVENUE).json()
+    assert shared["stats"]["cached"] is True
+    assert client_health(two)["backend"] == "redis"
+
+
+def client_health(client: TestClient) -> dict[str, Any]:
+    return client.get("/v1/health").json()["cache"]  # type: ignore[no-any-return]

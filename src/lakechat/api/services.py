@@ -13,6 +13,7 @@ from lakechat.observability.health import (
 )
 from lakechat.security.api_keys import ApiKeyService
 from lakechat.security.rate_limits import RequestRateLimiter
+from lakechat.semantic.cache import ResultCache, build_result_cache
 from lakechat.semantic.loader import model_folders
 from lakechat.semantic.registry import ModelRegistry
 from lakechat.settings import Settings
@@ -32,6 +33,7 @@ class AppServices:
     request_log: RequestLogWriter
     health: HealthMonitor
     models: ModelRegistry
+    result_cache: ResultCache | None
 
     @classmethod
     def build(cls, settings: Settings) -> AppServices:
@@ -58,4 +60,5 @@ class AppServices:
                 settings.health_check_timeout_seconds,
             ),
             models=ModelRegistry(model_folders(settings.models_path, settings.home)),
+            result_cache=build_result_cache(settings),
         )

@@ -31,6 +31,11 @@ ERRORS = Counter("lakechat_errors_total", "Errors returned to clients, by stable
 RATE_LIMITED = Counter(
     "lakechat_rate_limited_total", "Requests refused by a rate limit.", ["route_class"]
 )
+CACHE_EVENTS = Counter(
+    "lakechat_query_cache_total",
+    "Semantic query cache lookups and removals, by outcome (hit, miss, eviction).",
+    ["outcome"],
+)
 REQUEST_LOG_WRITTEN = Counter("lakechat_request_log_rows_total", "Request-log rows written.")
 REQUEST_LOG_DROPPED = Counter(
     "lakechat_request_log_dropped_total", "Request-log rows dropped because the buffer was full."

@@ -9,6 +9,7 @@ the broken ones are listed.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ class LoadedModel:
     id: str
     path: Path
     view: MetricView
+    #: sha256 of the file: cached results of an edited model are never served
+    digest: str = ""
 
 
 @dataclass
@@ -114,7 +117,7 @@ def load_model_file(path: Path) -> tuple[LoadedModel | None, list[ModelProblem]]
     ]
     if problems:
         return None, problems
-    return LoadedModel(path.stem, path, view), []
+    return LoadedModel(path.stem, path, view, hashlib.sha256(text.encode()).hexdigest()), []
 
 
 def _plain(node: yaml.Node, loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> Any:

@@ -11,11 +11,14 @@ import time
 from typing import Any
 
 import sqlglot
+from pydantic_core import to_jsonable_python
 from sqlglot import exp
 
 from lakechat.errors import BadRequest
 from lakechat.security.principals import Principal, Role
+from lakechat.semantic.cache import CacheKey, ResultCache
 from lakechat.semantic.compiler import MODEL_DIALECT, TIME_FORMATS, Access, compile_query
+from lakechat.semantic.loader import LoadedModel
 from lakechat.semantic.model import MetricView
 from lakechat.semantic.query import Filter, FilterGroup, SemanticQuery
 from lakechat.semantic.registry import ModelRegistry
@@ -30,11 +33,38 @@ def answer(
     query: SemanticQuery,
     principal: Principal,
     settings: Settings,
+    cache: ResultCache | None = None,
 ) -> dict[str, Any]:
-    """The ``/v1/query`` response for ``query`` asked by ``principal``."""
+    """The ``/v1/query`` response (JSON-ready) for ``query`` asked by ``principal``."""
     started = time.perf_counter()
     _enforce_limits(query, settings)
     model = registry.get(query.dataset)
+    key = CacheKey(
+        model.digest,
+        principal.tenant,
+        principal.role.value,
+        warehouse.dialect,
+        query.model_dump(mode="json", by_alias=True, exclude_none=True),
+    )
+    cached = cache.get(key) if cache is not None else None
+    if cached is not None:
+        elapsed = round((time.perf_counter() - started) * 1000, 2)
+        return {**cached, "stats": {**cached["stats"], "cached": True, "elapsed_ms": elapsed}}
+    result = _run(model, warehouse, query, principal, settings)
+    result["stats"]["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    encoded: dict[str, Any] = to_jsonable_python(result)
+    if cache is not None and result["stats"]["row_count"] <= settings.cache_max_rows:
+        cache.put(key, encoded)
+    return encoded
+
+
+def _run(
+    model: LoadedModel,
+    warehouse: Warehouse,
+    query: SemanticQuery,
+    principal: Principal,
+    settings: Settings,
+) -> dict[str, Any]:
     access = Access(principal.tenant, principal.role == Role.ADMIN)
     compiled = compile_query(model.view, query, dialect=warehouse.dialect, access=access)
     warnings: list[str] = []
@@ -70,7 +100,7 @@ def answer(
             "row_count": result.row_count,
             "truncated": truncated,
             "cached": False,
-            "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
+            "elapsed_ms": 0.0,
         },
         "warnings": warnings,
     }

@@ -80,6 +80,8 @@ async def v1_health(request: Request) -> JSONResponse:
         "time": datetime.now(UTC).isoformat(),
         "version": __version__,
         "cache": {
+            **(svc.result_cache.stats() if svc.result_cache is not None else {}),
+            "backend": svc.result_cache.backend if svc.result_cache is not None else None,
             "enabled": svc.settings.cache_enabled,
             "redis_available": bool(svc.settings.redis_url)
             and cache is not None

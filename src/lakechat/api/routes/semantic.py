@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
-from fastapi.encoders import jsonable_encoder
 from starlette.concurrency import run_in_threadpool
 
 from lakechat.api.access import GuardedRoute, current_principal, requires
@@ -34,15 +33,14 @@ async def query(request: Request, body: dict[str, Any] = QUERY_BODY) -> dict[str
     principal = current_principal(request)
     asked = parse_query(body)  # a wrong field is a 400 naming it, as the gateway's clients expect
     result = await run_in_threadpool(
-        answer, svc.models, svc.warehouse, asked, principal, svc.settings
+        answer, svc.models, svc.warehouse, asked, principal, svc.settings, svc.result_cache
     )
     request.state.log = {
         "plan_type": "SemanticQuery",
         "sql": result["stats"]["sql"],
         "row_count": result["stats"]["row_count"],
     }
-    encoded: dict[str, Any] = jsonable_encoder(result)
-    return encoded
+    return result
 
 
 @router.get("/v1/datasets", summary="The semantic models", **requires("data:read"))
