@@ -52,7 +52,10 @@ def test_a_viewer_asks_revenue_by_region(client: TestClient) -> None:
     assert data["columns"][2]["format"]["type"] == "currency"
     assert len(data["rows"]) == 3 and data["rows"][0]["year"] == "1995-01-01"
     revenues = [row["revenue"] for row in data["rows"]]
-    assert revenues == sorted(revenues, reverse=True)
+    assert all(isinstance(r, float) for r in revenues) and revenues == sorted(
+        revenues, reverse=True
+    )
+    assert all(isinstance(row["orders"], int) for row in data["rows"])
     assert data["stats"]["row_count"] == 3 and data["stats"]["sql"].startswith("SELECT")
     assert data["stats"]["cached"] is False and data["warnings"] == []
 

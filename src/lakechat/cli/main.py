@@ -9,7 +9,15 @@ from pathlib import Path
 import typer
 
 from lakechat import __version__
-from lakechat.cli import config_cmd, db_cmd, keys_cmd, models_cmd, serve_cmd, sql_cmd
+from lakechat.cli import (
+    config_cmd,
+    db_cmd,
+    keys_cmd,
+    models_cmd,
+    query_cmd,
+    serve_cmd,
+    sql_cmd,
+)
 from lakechat.cli.output import err_console, print_json
 from lakechat.errors import LakechatError
 
@@ -27,6 +35,7 @@ app.add_typer(models_cmd.app, name="models")
 app.command("serve")(serve_cmd.serve)
 app.add_typer(serve_cmd.demo_app, name="demo")
 app.command("sql")(sql_cmd.sql)
+app.command("query")(query_cmd.query)
 
 
 @app.callback()

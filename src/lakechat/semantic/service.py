@@ -8,6 +8,7 @@ row-level security), not their raw-table grants.
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import Any
 
 import sqlglot
@@ -94,7 +95,7 @@ def _run(
     return {
         "dataset": query.dataset,
         "columns": columns,
-        "rows": [dict(zip(names, row, strict=True)) for row in result.rows],
+        "rows": [dict(zip(names, map(_plain, row), strict=True)) for row in result.rows],
         "stats": {
             "sql": verdict.sql,
             "row_count": result.row_count,
@@ -155,3 +156,14 @@ def _depth(node: Filter) -> int:
         return 0
     children = list(node.and_ or node.or_ or ()) + ([node.not_] if node.not_ else [])
     return 1 + max((_depth(child) for child in children), default=0)
+
+
+def _plain(value: Any) -> Any:
+    """Numbers as JSON numbers (BI clients chart them), instants and days as ISO text."""
+    if isinstance(value, Decimal):
+        return (
+            int(value)
+            if value == value.to_integral_value() and abs(value) < 2**53
+            else float(value)
+        )
+    return value

@@ -1,0 +1,142 @@
+"""`lakechat query DATASET ...`: a semantic query from the terminal, as POST /v1/query."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from lakechat.cli.output import console, print_json, print_table
+
+#: "field op value": ops as in the API, or their symbols.
+_CONDITION = re.compile(
+    r"^\s*(?P<field>[\w.]+)\s*(?P<op>>=|<=|!=|=|>|<|\b(?:eq|ne|gt|gte|lt|lte|in|not_in|between|contains|starts_with|ends_with|is_null|is_not_null)\b)\s*(?P<value>.*)$"
+)
+_SYMBOLS = {"=": "eq", "!=": "ne", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
+
+
+def query(
+    dataset: str = typer.Argument(..., help="The model's id (see `lakechat models list`)."),
+    metric: list[str] = typer.Option([], "--metric", "-m", help="A metric; repeat for more."),
+    dimension: list[str] = typer.Option(
+        [], "--dimension", "-d", help="A dimension, or dimension:grain (order_date:month)."
+    ),
+    where: list[str] = typer.Option(
+        [],
+        "--where",
+        "-w",
+        help='A condition such as "ship_mode = AIR" or "revenue > 1000"; repeat to AND.',
+    ),
+    order: list[str] = typer.Option([], "--order", help="field or field:desc; repeat for more."),
+    limit: int | None = typer.Option(None, "--limit", help="Rows at most."),
+    body: Path | None = typer.Option(
+        None, "--body", help="A full /v1/query JSON body from a file, or - for stdin."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the /v1/query response as JSON."),
+) -> None:
+    """Ask a semantic model for metrics by dimensions, as the local operator (an admin)."""
+    from lakechat.security.principals import LOCAL_ADMIN
+    from lakechat.semantic.cache import build_result_cache
+    from lakechat.semantic.loader import model_folders
+    from lakechat.semantic.query import parse_query
+    from lakechat.semantic.registry import ModelRegistry
+    from lakechat.semantic.service import answer
+    from lakechat.settings import load_settings
+    from lakechat.warehouse.factory import build_warehouse
+
+    request = (
+        _body_from(body)
+        if body is not None
+        else _flags(dataset, metric, dimension, where, order, limit)
+    )
+    request.setdefault("dataset", dataset)
+    asked = parse_query(request)
+    settings = load_settings()
+    registry = ModelRegistry(model_folders(settings.models_path, settings.home))
+    warehouse = build_warehouse(settings)
+    try:
+        result = answer(
+            registry, warehouse, asked, LOCAL_ADMIN, settings, build_result_cache(settings)
+        )
+    finally:
+        warehouse.close()
+    if as_json:
+        print_json(result)
+        return
+    names = [c["name"] for c in result["columns"]]
+    print_table("", names, [[row[n] for n in names] for row in result["rows"]])
+    for warning in result["warnings"]:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+def _body_from(path: Path) -> dict[str, Any]:
+    from lakechat.errors import BadRequest
+
+    text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise BadRequest(f"--body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadRequest("--body must be a JSON object")
+    return data
+
+
+def _flags(
+    dataset: str,
+    metrics: list[str],
+    dimensions: list[str],
+    where: list[str],
+    order: list[str],
+    limit: int | None,
+) -> dict[str, Any]:
+    from lakechat.errors import BadRequest
+
+    conditions = []
+    for text in where:
+        match = _CONDITION.match(text)
+        if match is None:
+            raise BadRequest(
+                f"--where {text!r}: write it as 'field op value', e.g. 'ship_mode = AIR'"
+            )
+        op = _SYMBOLS.get(match["op"], match["op"])
+        conditions.append({"field": match["field"], "op": op, **_value(op, match["value"].strip())})
+    request: dict[str, Any] = {
+        "dataset": dataset,
+        "metrics": [{"name": m} for m in metrics],
+        "dimensions": [
+            {"name": d.split(":", 1)[0], **({"timeGrain": d.split(":", 1)[1]} if ":" in d else {})}
+            for d in dimensions
+        ],
+        "orderBy": [
+            {"field": o.split(":", 1)[0], "direction": o.split(":", 1)[1] if ":" in o else "asc"}
+            for o in order
+        ],
+    }
+    if conditions:
+        request["filters"] = {"and": conditions} if len(conditions) > 1 else conditions[0]
+    if limit is not None:
+        request["limit"] = limit
+    return request
+
+
+def _value(op: str, text: str) -> dict[str, Any]:
+    if op in ("is_null", "is_not_null"):
+        return {}
+    if op in ("in", "not_in", "between"):
+        return {"value": [_scalar(part.strip()) for part in text.split(",")]}
+    return {"value": _scalar(text)}
+
+
+def _scalar(text: str) -> Any:
+    text = text.strip().strip("'\"")
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return {"true": True, "false": False}.get(text.lower(), text)
