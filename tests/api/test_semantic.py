@@ -64,7 +64,10 @@ def test_datasets_browse(client: TestClient) -> None:
     key = issue_key(client, role="viewer")
     headers = {"X-API-Key": key}
     listed = client.get("/v1/datasets", headers=headers).json()["datasets"]
-    assert {d["id"] for d in listed} == {"tpch_sales", "tpch_orders"}
+    assert {d["id"] for d in listed} == {
+        "tpch_sales", "tpch_orders", "learning", "learning_activity",
+        "platform_cost", "job_runs", "query_performance", "security_events",
+    }  # fmt: skip
     one = client.get("/v1/datasets/tpch_orders", headers=headers).json()
     assert {m["name"] for m in one["metrics"]} == {
         "order_count",
