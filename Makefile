@@ -37,6 +37,7 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/http_overhead.py
 	$(BIN)/python bench/warehouse_overhead.py
+	$(BIN)/python bench/semantic_overhead.py
 
 # Re-pin every installed package after changing pyproject.toml.
 lock: $(VENV)/.installed-test

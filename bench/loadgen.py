@@ -52,10 +52,20 @@ async def _connection(
 
 
 async def _run(
-    port: int, path: str, headers: dict[str, str], connections: int, seconds: float
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    connections: int,
+    seconds: float,
+    body: bytes | None = None,
 ) -> LoadResult:
-    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1"] + [f"{k}: {v}" for k, v in headers.items()]
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    method = "GET" if body is None else "POST"
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"] + [
+        f"{k}: {v}" for k, v in headers.items()
+    ]
+    if body is not None:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
     latencies: list[float] = []
     errors: list[int] = []
     started = time.perf_counter()
@@ -72,5 +82,7 @@ def run_load(
     headers: dict[str, str] | None = None,
     connections: int = 16,
     seconds: float = 5.0,
+    body: bytes | None = None,
 ) -> LoadResult:
-    return asyncio.run(_run(port, path, headers or {}, connections, seconds))
+    """GET ``path`` (or POST ``body`` as JSON) on every connection for ``seconds``."""
+    return asyncio.run(_run(port, path, headers or {}, connections, seconds, body))

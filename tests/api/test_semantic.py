@@ -60,6 +60,17 @@ def test_a_viewer_asks_revenue_by_region(client: TestClient) -> None:
     assert data["stats"]["cached"] is False and data["warnings"] == []
 
 
+def test_text_operators_pass_the_guard(client: TestClient) -> None:
+    key = issue_key(client, role="viewer")
+    for op, value in (("contains", "brass"), ("starts_with", "large"), ("ends_with", "BRASS")):
+        response = ask(client, key, {
+            "dataset": "tpch_sales", "metrics": [{"name": "line_item_count"}],
+            "filters": {"field": "part_type", "op": op, "value": value, "caseInsensitive": True},
+        })  # fmt: skip
+        assert response.status_code == 200, response.text
+        assert response.json()["rows"][0]["line_item_count"] > 0
+
+
 def test_datasets_browse(client: TestClient) -> None:
     key = issue_key(client, role="viewer")
     headers = {"X-API-Key": key}

@@ -211,6 +211,7 @@ SAFE_FUNCTIONS = frozenset(
         "lpad",
         "rpad",
         "strpos",
+        "str_position",  # sqlglot's name for STRPOS/POSITION/INSTR/LOCATE
         "instr",
         "position",
         "split_part",
