@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -238,3 +239,41 @@ def pg_samples_url(tpch_home: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
             admin.execute('DROP DATABASE IF EXISTS "samples" WITH (FORCE)')
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # here, not in tests/semantic/conftest.py: pytest reads options only from initial conftests
+    parser.addoption(
+        "--overwrite-snapshots",
+        action="store_true",
+        default=False,
+        help="rewrite the compiler's SQL snapshot files under tests/snapshots/ (refused in CI)",
+    )
+
+
+@pytest.fixture(scope="session")
+def spark_session(tpch_home: Path) -> Iterator[Any]:
+    """The run's one local Spark session (Java 17), its scratch space beside the test lakehouse.
+
+    Starting Spark takes seconds and a JVM holds one session per process, so every folder's
+    tests share this one; a SparkWarehouse on it leaves it running when closed.
+    """
+    import warnings
+
+    from lakechat.settings import default_lakehouse_path
+    from lakechat.warehouse.spark_provider import MIRROR_FOLDER, local_session
+
+    if shutil.which("java") is None:
+        service_missing("Spark", "no java on PATH (Spark needs Java 17)")
+    with pytest.MonkeyPatch.context() as env, warnings.catch_warnings():
+        # Once a Spark Connect session was made (test_spark_provider.py) pyspark leaves
+        # SPARK_CONNECT_MODE_ENABLED set and its builder then refuses a local session.
+        env.delenv("SPARK_CONNECT_MODE_ENABLED", raising=False)
+        # Starting Spark checks the pandas version and warns about pandas 3; raised as an
+        # error there, pyspark decides the Spark Connect client is unusable for the process.
+        warnings.filterwarnings(
+            "ignore", "PySpark does not yet fully support pandas", category=FutureWarning
+        )
+        session = local_session(default_lakehouse_path(tpch_home) / MIRROR_FOLDER)
+    yield session
+    session.stop()

@@ -232,6 +232,10 @@ class Settings(BaseSettings):
     query_max_metrics: int = Field(
         20, ge=1, le=200, description="Metrics one semantic query may ask for."
     )
+    query_timezone: str = Field(
+        "UTC",
+        description="IANA time zone that relative time ranges (today, last_month, ytd...) are counted in when a semantic query names none.",
+    )
     query_max_filter_depth: int = Field(
         5,
         ge=1,
@@ -294,6 +298,19 @@ class Settings(BaseSettings):
                         f"TABLE_ACCESS pattern {pattern!r} for {key} must be catalog.schema.table "
                         "(each part a name or a * wildcard)"
                     )
+        return value
+
+    @field_validator("query_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not an IANA time zone (e.g. UTC, Europe/Berlin)"
+            ) from None
         return value
 
     @field_validator("log_level", mode="before")

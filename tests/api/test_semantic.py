@@ -3,16 +3,19 @@ row-level security by the key's tenant, and models reloaded without a restart.""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from lakechat.errors import ConfigurationError
 from lakechat.semantic.loader import SHIPPED_MODELS
-from lakechat.settings import default_lakehouse_path
+from lakechat.settings import default_lakehouse_path, load_settings
 from tests.conftest import issue_key
 
 
@@ -253,3 +256,95 @@ def test_workers_share_results_through_redis(  # type: ignore[no-untyped-def]
 
 def client_health(client: TestClient) -> dict[str, Any]:
     return client.get("/v1/health").json()["cache"]  # type: ignore[no-any-return]
+
+
+# time ranges, time zones and calculations -------------------------------------------------------
+def set_clock(client: TestClient, moment: datetime) -> None:
+    """Make "now" ``moment`` for the app's relative time ranges."""
+    state = client.app.state  # type: ignore[attr-defined]
+    state.services = dataclasses.replace(state.services, clock=lambda: moment)
+
+
+def test_a_time_range_answers_with_the_days_it_meant(client: TestClient) -> None:
+    key = issue_key(client, role="viewer")
+    set_clock(client, datetime(1998, 8, 1, 3, 0, tzinfo=UTC))
+    body = {"dataset": "tpch_sales", "timeRange": "last_month",
+            "dimensions": [{"name": "order_date", "timeGrain": "month", "alias": "month"}],
+            "metrics": [{"name": "revenue"}, {"name": "revenue", "calculation": "growth"}]}  # fmt: skip
+    data = ask(client, key, body).json()
+    assert data["time_range"] == {"dimension": "order_date", "range": "last_month",
+                                  "first_day": "1998-07-01", "last_day": "1998-07-31",
+                                  "timezone": "UTC"}  # fmt: skip
+    assert [row["month"] for row in data["rows"]] == ["1998-07-01"]
+    growth = data["columns"][2]
+    assert growth["calculation"] == "growth" and growth["format"]["type"] == "percentage"
+    assert "calculation" not in data["columns"][1]
+    # at 03:00 UTC on 1 August it is still 31 July in Los Angeles: last month is June there
+    west = ask(client, key, {**body, "timezone": "America/Los_Angeles"}).json()
+    assert (west["time_range"]["first_day"], west["time_range"]["last_day"]) == (
+        "1998-06-01",
+        "1998-06-30",
+    )
+    assert west["time_range"]["timezone"] == "America/Los_Angeles"
+    assert [row["month"] for row in west["rows"]] == ["1998-06-01"]
+    assert ask(client, key, REVENUE).json()["time_range"] is None
+
+
+def test_a_relative_range_cached_one_day_is_not_served_the_next(client: TestClient) -> None:
+    key = issue_key(client, role="viewer")
+    body = {
+        "dataset": "tpch_sales",
+        "metrics": [{"name": "order_count"}],
+        "timeRange": "last_7_days",
+    }
+    set_clock(client, datetime(1998, 7, 20, 12, 0, tzinfo=UTC))
+    monday = ask(client, key, body).json()
+    assert monday["stats"]["cached"] is False
+    assert ask(client, key, body).json()["stats"]["cached"] is True
+    assert ask(client, key, REVENUE).json()["stats"]["cached"] is False
+    set_clock(client, datetime(1998, 7, 21, 12, 0, tzinfo=UTC))
+    tuesday = ask(client, key, body).json()
+    assert tuesday["stats"]["cached"] is False
+    assert tuesday["time_range"]["first_day"] == "1998-07-14" != monday["time_range"]["first_day"]
+    assert ask(client, key, REVENUE).json()["stats"]["cached"] is True  # no range: same answer
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"timeRange": "last_fortnight"}, "timeRange: unknown range 'last_fortnight'; use one of"),
+        ({"timeRange": "last_0_days"}, "timeRange: 'last_0_days' must count 1 to 3650 days"),
+        ({"timeRange": ["1998-02-30", "1998-03-01"]}, "must be two ISO days [YYYY-MM-DD, YYYY-MM-DD]"),
+        ({"timeRange": ["1998-03-31", "1998-03-01"]}, "timeRange: 1998-03-01 is before 1998-03-31"),
+        ({"timeRange": ["1998-03-01"]}, "timeRange.range"),
+        ({"timeRange": {"dimension": "ship_mode", "range": "ytd"}},
+         "timeRange.dimension: 'ship_mode' is not a time dimension"),
+        ({"timezone": "Mars/Olympus"}, "timezone: 'Mars/Olympus' is not an IANA time zone"),
+        ({"timezone": ""}, "timezone: String should have at least 1 character"),
+        ({"metrics": [{"name": "revenue", "calculation": "ratio"}]}, "metrics.0.calculation: Input should be"),
+        ({"metrics": [{"name": "revenue", "calculation": "growth"}]},
+         "previous_period and growth compare periods: add a dimension with a timeGrain"),
+        ({"dimensions": [{"name": "order_date", "timeGrain": "hour"}]}, "timeGrain 'hour' on 'order_date'"),
+    ],
+)  # fmt: skip
+def test_bad_time_ranges_time_zones_and_calculations_are_400(
+    client: TestClient, change: dict[str, Any], fragment: str
+) -> None:
+    body = {**REVENUE, **change}
+    response = ask(client, issue_key(client, role="viewer"), body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "bad_request" and fragment in error["message"], error
+    assert error["request_id"]
+
+
+def test_an_unknown_query_timezone_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(
+        ConfigurationError, match=r"QUERY_TIMEZONE: .*'Mars/Olympus' is not an IANA"
+    ):
+        load_settings(query_timezone="Mars/Olympus")
+    monkeypatch.setenv("QUERY_TIMEZONE", "Europe/Atlantis")
+    with pytest.raises(ConfigurationError, match=r"QUERY_TIMEZONE: .*'Europe/Atlantis'"):
+        load_settings()
+    monkeypatch.setenv("QUERY_TIMEZONE", "Europe/Berlin")
+    assert load_settings().query_timezone == "Europe/Berlin"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from lakechat.observability.health import (
     HealthMonitor,
@@ -19,6 +21,7 @@ from lakechat.semantic.registry import ModelRegistry
 from lakechat.settings import Settings
 from lakechat.store.database import StateStore
 from lakechat.store.request_log import RequestLogWriter
+from lakechat.store.types import utcnow
 from lakechat.warehouse.base import Warehouse
 from lakechat.warehouse.factory import build_warehouse
 
@@ -34,6 +37,8 @@ class AppServices:
     health: HealthMonitor
     models: ModelRegistry
     result_cache: ResultCache | None
+    #: what "today" is for relative time ranges; tests replace it
+    clock: Callable[[], datetime] = utcnow
 
     @classmethod
     def build(cls, settings: Settings) -> AppServices:

@@ -9,30 +9,41 @@ expressions (filter values are literals, never spliced text).
   aggregates (average order value) aggregate correctly at any grain.
 - Conditions on dimensions go to WHERE, on metrics to HAVING; the model's filter and the
   caller's tenant (row-level security) are always in WHERE, outside anything the query adds.
+- ``timeRange`` limits a time dimension to whole days resolved against the caller's clock
+  and time zone; date_time dimensions are shown in that time zone.
+- Share of total and period over period wrap that aggregate (calculations.py).
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
 
 from lakechat.errors import BadRequest
+from lakechat.semantic import timerange
+from lakechat.semantic.calculations import with_calculations
+from lakechat.semantic.conditions import comparison, ident, within_days
+from lakechat.semantic.dialects import capabilities, write_sql
 from lakechat.semantic.model import Dimension, Measure, MetricView
 from lakechat.semantic.query import (
     Condition,
     DimensionRef,
     Filter,
     FilterGroup,
+    OrderBy,
     SemanticQuery,
 )
 
 MODEL_DIALECT = "databricks"
 SOURCE_ALIAS = "source"
 TIME_FORMATS = frozenset({"date", "date_time"})
+UTC = "UTC"
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,18 @@ class OutputColumn:
     kind: str  # "dimension" or "metric"
     field: str  # the model's dimension or measure name
     format: dict[str, Any] | None
+    calculation: str | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedRange:
+    """What ``timeRange`` meant: the dimension and whole days (``last`` included)."""
+
+    dimension: str
+    label: str
+    first: date
+    last: date
+    timezone: str
 
 
 @dataclass(frozen=True)
@@ -49,6 +72,7 @@ class CompiledQuery:
     dialect: str
     columns: tuple[OutputColumn, ...]
     joins: tuple[str, ...]
+    time_range: ResolvedRange | None = None
 
 
 @dataclass(frozen=True)
@@ -59,44 +83,111 @@ class Access:
     is_admin: bool
 
 
+@dataclass(frozen=True)
+class Clock:
+    """The day relative ranges count from, in the time zone the query is asked in."""
+
+    today: date
+    timezone: str = UTC
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A resolved ``timeRange``: the dimension it limits and its days."""
+
+    dimension: Dimension
+    days: timerange.DayRange
+    timestamp: bool  # a date_time dimension, compared with midnights
+
+
+@dataclass
+class Aggregate:
+    """The grouped query before ORDER BY and LIMIT, as parts the calculations can reuse."""
+
+    dimensions: list[tuple[DimensionRef, exp.Expr]]
+    measures: list[Measure]  # distinct, in first-asked order
+    guard: list[exp.Expr]  # row-level security and the model's filter
+    where: list[exp.Expr]
+    having: list[exp.Expr]
+    window: TimeWindow | None
+
+
 def compile_query(
-    view: MetricView, query: SemanticQuery, *, dialect: str, access: Access
+    view: MetricView,
+    query: SemanticQuery,
+    *,
+    dialect: str,
+    access: Access,
+    clock: Clock | None = None,
 ) -> CompiledQuery:
     """The SQL for ``query`` on ``view`` in ``dialect``; BadRequest names what is wrong."""
-    compiler = _Compiler(view, query.dataset)
-    select: list[exp.Expr] = []
+    capabilities(dialect)  # an unknown dialect fails before any work
+    clock = clock or Clock(date.today())
+    compiler = _Compiler(view, query.dataset, clock.timezone)
+    dims = [(ref, compiler.dimension_expr(ref)) for ref in query.dimensions]
+    measures: list[Measure] = []
     columns: list[OutputColumn] = []
-    group: list[exp.Expr] = []
-    for ref in query.dimensions:
-        expression = compiler.dimension_expr(ref)
-        group.append(expression)
-        select.append(exp.alias_(expression, _ident(ref.output)))
+    for ref, _ in dims:
         dim = compiler.dimension(ref.name)
         columns.append(OutputColumn(ref.output, "dimension", dim.name, _format(dim)))
     for metric in query.metrics:
         measure = compiler.measure(metric.name)
-        select.append(exp.alias_(compiler.measure_expr(measure), _ident(metric.output)))
-        columns.append(OutputColumn(metric.output, "metric", measure.name, _format(measure)))
+        if measure not in measures:
+            measures.append(measure)
+        shown = _format(measure) if metric.calculation in (None, "previous_period") else None
+        if metric.calculation in ("share_of_total", "growth"):
+            shown = {"type": "percentage", "decimal_places": {"type": "max", "places": 1}}
+        columns.append(
+            OutputColumn(metric.output, "metric", measure.name, shown, metric.calculation)
+        )
     where, having = compiler.split_filters(query.filters)
-    if view.filter:
-        where.insert(0, compiler.qualified(view.filter))
-    security = view.extras.row_level_security
-    if security and not (access.is_admin and security.admin_bypass):
-        tenant = compiler.qualified(security.tenant_column)
-        where.insert(0, exp.EQ(this=tenant, expression=exp.Literal.string(access.tenant)))
-    statement = exp.select(*select).from_(compiler.source_table())
-    for join in compiler.needed_joins():
-        statement = statement.join(join)
-    if where:
-        statement = statement.where(exp.and_(*(exp.paren(w, copy=False) for w in where)))
-    if query.metrics and group:
-        statement = statement.group_by(*group)
-    elif group:
-        statement = statement.distinct()
-    if having:
-        statement = statement.having(exp.and_(*(exp.paren(h, copy=False) for h in having)))
-    outputs = {c.name: c for c in columns} | {c.field: c for c in columns}
-    for order in query.order_by or _default_order(query):
+    aggregate = Aggregate(
+        dims,
+        measures,
+        compiler.guard(access),
+        where,
+        having,
+        compiler.time_window(query, clock.today),
+    )
+    if any(metric.calculation for metric in query.metrics):
+        statement = with_calculations(compiler, aggregate, query)
+    else:
+        select = [exp.alias_(e, ident(ref.output)) for ref, e in dims]
+        select += [
+            exp.alias_(compiler.measure_expr(compiler.measure(m.name)), ident(m.output))
+            for m in query.metrics
+        ]
+        window = aggregate.window
+        statement = compiler.grouped(
+            aggregate, select, (window.days.start, window.days.end) if window else None
+        )
+    statement = _order_and_page(statement, query, columns)
+    window = aggregate.window
+    resolved = (
+        ResolvedRange(
+            window.dimension.name,
+            window.days.label,
+            window.days.start,
+            window.days.last,
+            clock.timezone,
+        )
+        if window
+        else None
+    )
+    return CompiledQuery(
+        write_sql(statement, dialect),
+        dialect,
+        tuple(columns),
+        tuple(compiler.used_joins),
+        resolved,
+    )
+
+
+def _order_and_page(
+    statement: exp.Select, query: SemanticQuery, columns: list[OutputColumn]
+) -> exp.Select:
+    outputs = {c.name: c for c in columns} | {c.field: c for c in columns if c.calculation is None}
+    for order in query.order_by or [OrderBy(field=d.output) for d in query.dimensions]:
         target = outputs.get(order.field)
         if target is None:
             raise BadRequest(
@@ -104,23 +195,26 @@ def compile_query(
                 f"{_hint(order.field, list(outputs))}"
             )
         statement = statement.order_by(
-            exp.Ordered(
-                this=exp.column(_ident(target.name)), desc=order.direction.lower() == "desc"
-            )
+            exp.Ordered(this=exp.column(ident(target.name)), desc=order.direction.lower() == "desc")
         )
     if query.limit is not None:
         statement = statement.limit(query.limit)
     if query.offset:
         statement = statement.offset(query.offset)
-    return CompiledQuery(
-        statement.sql(dialect=dialect), dialect, tuple(columns), tuple(compiler.used_joins)
-    )
+    return statement
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> exp.Expr:
+    """A model expression parsed once; callers get copies (trees are changed in place)."""
+    return sqlglot.parse_one(text, read=MODEL_DIALECT)
 
 
 class _Compiler:
-    def __init__(self, view: MetricView, dataset: str) -> None:
+    def __init__(self, view: MetricView, dataset: str, timezone: str = UTC) -> None:
         self.view = view
         self.dataset = dataset
+        self.timezone = timezone
         self.joins = {join.name: join for join in view.all_joins()}
         self.parents = {child.name: join.name for join in view.all_joins() for child in join.joins}
         self.used_joins: list[str] = []
@@ -143,7 +237,7 @@ class _Compiler:
     # expressions ------------------------------------------------------------------
     def qualified(self, text: str) -> exp.Expr:
         """``text`` parsed, its unqualified columns given to ``source``, joins recorded."""
-        tree = sqlglot.parse_one(text, read=MODEL_DIALECT)
+        tree = _parsed(text).copy()
         for column in tree.find_all(exp.Column):
             table = column.table
             if not table:
@@ -152,23 +246,101 @@ class _Compiler:
                 self._use(table)
         return tree
 
-    def dimension_expr(self, ref: DimensionRef) -> exp.Expr:
-        dim = self.dimension(ref.name)
-        expression = self.qualified(dim.expr)
-        if ref.time_grain is None:
-            return expression
-        is_time = (dim.format is not None and dim.format.type in TIME_FORMATS) or (
+    def is_time(self, dim: Dimension) -> bool:
+        return (dim.format is not None and dim.format.type in TIME_FORMATS) or (
             dim.name == self.view.extras.default_time_dimension
         )
-        if not is_time:
+
+    @staticmethod
+    def is_timestamp(dim: Dimension) -> bool:
+        return dim.format is not None and dim.format.type == "date_time"
+
+    def dimension_value(self, dim: Dimension) -> exp.Expr:
+        """A dimension's expression; a date_time one as wall-clock time in the query's zone
+        (stored instants are UTC, as in Databricks system tables)."""
+        expression = self.qualified(dim.expr)
+        if self.timezone != UTC and self.is_timestamp(dim):
+            return exp.ConvertTimezone(
+                source_tz=exp.Literal.string(UTC),
+                target_tz=exp.Literal.string(self.timezone),
+                timestamp=expression,
+            )
+        return expression
+
+    def dimension_expr(self, ref: DimensionRef) -> exp.Expr:
+        dim = self.dimension(ref.name)
+        expression = self.dimension_value(dim)
+        if ref.time_grain is None:
+            return expression
+        if not self.is_time(dim):
             raise BadRequest(
                 f"timeGrain {ref.time_grain!r} on {ref.name!r}, which is not a time dimension"
             )
-        # DateTrunc's __init__ is untyped in sqlglot; the unit is a literal, never user text
-        truncated = exp.DateTrunc(  # type: ignore[no-untyped-call]
-            unit=exp.Literal.string(ref.time_grain.upper()), this=expression
-        )
-        return exp.cast(truncated, "DATE")
+        if ref.time_grain == "hour" and not self.is_timestamp(dim):
+            raise BadRequest(
+                f"timeGrain 'hour' on {ref.name!r}, which holds days; use day, week, month, "
+                "quarter or year"
+            )
+        # The tree the model dialect reads DATE_TRUNC('DAY', x) into. exp.DateTrunc would be
+        # written as Spark's TRUNC(x, 'DAY'), which knows no DAY and returns NULL. The unit is
+        # one of TimeGrain's words, never user text.
+        truncated = exp.TimestampTrunc(this=expression, unit=exp.var(ref.time_grain.upper()))
+        return truncated if ref.time_grain == "hour" else exp.cast(truncated, "DATE")
+
+    # where the rows come from ------------------------------------------------------------
+    def guard(self, access: Access) -> list[exp.Expr]:
+        """Row-level security, then the model's filter: in every query, never widened."""
+        conditions: list[exp.Expr] = []
+        security = self.view.extras.row_level_security
+        if security and not (access.is_admin and security.admin_bypass):
+            tenant = self.qualified(security.tenant_column)
+            conditions.append(exp.EQ(this=tenant, expression=exp.Literal.string(access.tenant)))
+        if self.view.filter:
+            conditions.append(self.qualified(self.view.filter))
+        return conditions
+
+    def time_window(self, query: SemanticQuery, today: date) -> TimeWindow | None:
+        asked = query.time_range
+        if asked is None:
+            return None
+        name = asked.dimension or self.view.extras.default_time_dimension
+        if name is None:
+            raise BadRequest(
+                f"timeRange: {self.dataset} has no default time dimension; name one in "
+                "timeRange.dimension"
+            )
+        dim = self.dimension(name)
+        if not self.is_time(dim):
+            raise BadRequest(f"timeRange.dimension: {name!r} is not a time dimension")
+        days = timerange.resolve(asked.range, today)
+        return TimeWindow(dim, days, self.is_timestamp(dim))
+
+    def window_condition(self, window: TimeWindow, start: date, end: date) -> exp.Expr:
+        subject = self.dimension_value(window.dimension)
+        return within_days(subject, start, end, timestamp=window.timestamp)
+
+    def grouped(
+        self, agg: Aggregate, select: list[exp.Expr], days: tuple[date, date] | None
+    ) -> exp.Select:
+        """``select`` grouped by the dimensions, with every condition; ``days`` limits the
+        time window's dimension to ``[start, end)``."""
+        where = [c.copy() for c in agg.guard] + [c.copy() for c in agg.where]
+        if agg.window is not None and days is not None:
+            where.append(self.window_condition(agg.window, *days))
+        statement = exp.select(*select).from_(self.source_table())
+        for join in self.needed_joins():
+            statement = statement.join(join)
+        if where:
+            statement = statement.where(exp.and_(*(exp.paren(w, copy=False) for w in where)))
+        group = [e.copy() for _, e in agg.dimensions]
+        if agg.measures and group:
+            statement = statement.group_by(*group)
+        elif group:
+            statement = statement.distinct()
+        if agg.having:
+            having = [exp.paren(h.copy(), copy=False) for h in agg.having]
+            statement = statement.having(exp.and_(*having))
+        return statement
 
     def measure_expr(self, measure: Measure, seen: tuple[str, ...] = ()) -> exp.Expr:
         if measure.name in seen:
@@ -224,10 +396,10 @@ class _Compiler:
 
     def _condition(self, c: Condition) -> exp.Expr:
         if self._kind(c.field) == "dimension":
-            subject = self.qualified(self.dimension(c.field).expr)
+            subject = self.dimension_value(self.dimension(c.field))
         else:
             subject = self.measure_expr(self.measure(c.field))
-        return _comparison(subject, c)
+        return comparison(subject, c)
 
     # from and joins -------------------------------------------------------------------
     def _use(self, name: str) -> None:
@@ -254,7 +426,7 @@ class _Compiler:
                     )
                 )
             else:
-                condition = sqlglot.parse_one(join.on or "", read=MODEL_DIALECT)
+                condition = _parsed(join.on or "").copy()
                 joins.append(exp.Join(this=relation, side="LEFT", on=condition))
         return joins
 
@@ -262,7 +434,7 @@ class _Compiler:
 def _relation(source: str, alias: str) -> exp.Expr:
     text = source.strip()
     if text.lstrip("(").split(None, 1)[0].upper() in ("SELECT", "WITH", "VALUES"):
-        query = sqlglot.parse_one(text, read=MODEL_DIALECT)
+        query = _parsed(text).copy()
         while isinstance(query, exp.Subquery | exp.Paren):
             query = query.this
         return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(alias)))
@@ -276,67 +448,6 @@ def _fields(node: Filter) -> list[str]:
         return [node.field]
     children = list(node.and_ or node.or_ or ()) + ([node.not_] if node.not_ else [])
     return [name for child in children for name in _fields(child)]
-
-
-def _literal(value: Any, field: str) -> exp.Expr:
-    if isinstance(value, bool):
-        return exp.Boolean(this=value)
-    if isinstance(value, int | float):
-        return exp.Literal.number(value)
-    if isinstance(value, str):
-        return exp.Literal.string(value)
-    raise BadRequest(f"filter on {field!r}: {value!r} is not a text, number or boolean value")
-
-
-def _comparison(subject: exp.Expr, c: Condition) -> exp.Expr:
-    def lit(value: Any) -> exp.Expr:
-        literal = _literal(value, c.field)
-        return exp.Lower(this=literal) if c.case_insensitive and isinstance(value, str) else literal
-
-    if not isinstance(subject, exp.Column | exp.Func | exp.Paren):
-        subject = exp.paren(subject, copy=False)  # a predicate dimension: (a = b) = TRUE
-    if c.case_insensitive:
-        subject = exp.Lower(this=subject)
-    if c.op == "is_null":
-        return exp.Is(this=subject, expression=exp.Null())
-    if c.op == "is_not_null":
-        return exp.not_(exp.Is(this=subject, expression=exp.Null()))
-    if c.op in ("in", "not_in"):
-        inside = exp.In(this=subject, expressions=[lit(v) for v in c.value])
-        return inside if c.op == "in" else exp.not_(inside)
-    if c.op == "between":
-        low, high = c.value
-        return exp.Between(this=subject, low=lit(low), high=lit(high))
-    if c.op in ("contains", "starts_with", "ends_with"):
-        if not isinstance(c.value, str):
-            raise BadRequest(f"{c.op} on {c.field!r} needs a text value")
-        needle = lit(c.value)
-        length = exp.Literal.number(len(c.value))
-        if c.op == "contains":
-            return exp.GT(
-                this=exp.StrPosition(this=subject, substr=needle), expression=exp.Literal.number(0)
-            )
-        side = exp.Left if c.op == "starts_with" else exp.Right
-        return exp.EQ(this=side(this=subject, expression=length), expression=needle)
-    comparisons = {
-        "eq": exp.EQ,
-        "ne": exp.NEQ,
-        "gt": exp.GT,
-        "gte": exp.GTE,
-        "lt": exp.LT,
-        "lte": exp.LTE,
-    }
-    return comparisons[c.op](this=subject, expression=lit(c.value))
-
-
-def _default_order(query: SemanticQuery) -> list[Any]:
-    from lakechat.semantic.query import OrderBy
-
-    return [OrderBy(field=d.output) for d in query.dimensions]
-
-
-def _ident(name: str) -> exp.Identifier:
-    return exp.to_identifier(name, quoted=True)
 
 
 def _format(item: Dimension | Measure) -> dict[str, Any] | None:

@@ -13,13 +13,18 @@ from pydantic import (
     StringConstraints,
     Tag,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
 from lakechat.errors import BadRequest
 
 FieldName = Annotated[str, StringConstraints(min_length=1, max_length=255)]
-TimeGrain = Literal["day", "week", "month", "quarter", "year"]
+TimeGrain = Literal["hour", "day", "week", "month", "quarter", "year"]
+#: What a metric may be turned into: its share of the result's total, its value in the
+#: period before (the time-grained dimension's previous grain, or the range before
+#: ``timeRange``), or its growth since then as a fraction (0.12 = 12%).
+Calculation = Literal["share_of_total", "previous_period", "growth"]
 Operator = Literal[
     "eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "between", "contains",
     "starts_with", "ends_with", "is_null", "is_not_null",
@@ -47,10 +52,21 @@ class DimensionRef(_Frozen):
 class MetricRef(_Frozen):
     name: FieldName
     alias: FieldName | None = None
+    calculation: Calculation | None = None
 
     @property
     def output(self) -> str:
-        return self.alias or self.name
+        if self.alias:
+            return self.alias
+        return f"{self.name}_{self.calculation}" if self.calculation else self.name
+
+
+class TimeRange(_Frozen):
+    """Which days a time dimension (the model's default one unless named) is limited to:
+    a named range (``last_7_days``, ``this_quarter``, ``ytd``, ...) or ``[first, last]``."""
+
+    dimension: FieldName | None = None
+    range: Annotated[str, StringConstraints(min_length=1, max_length=64)] | tuple[str, str]
 
 
 class Condition(_Frozen):
@@ -118,7 +134,14 @@ class SemanticQuery(_Frozen):
     order_by: tuple[OrderBy, ...] = Field((), alias="orderBy")
     limit: int | None = Field(None, ge=1)
     offset: int | None = Field(None, ge=0)
-    timezone: str | None = None
+    time_range: TimeRange | None = Field(None, alias="timeRange")
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+    @field_validator("time_range", mode="before")
+    @classmethod
+    def _range_shorthand(cls, value: Any) -> Any:
+        # "timeRange": "last_7_days" is {"range": "last_7_days"} on the default time dimension
+        return {"range": value} if isinstance(value, str | list) else value
 
     @model_validator(mode="after")
     def _asks_something(self) -> SemanticQuery:

@@ -8,6 +8,8 @@ row-level security), not their raw-table grants.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,13 +20,22 @@ from sqlglot import exp
 from lakechat.errors import BadRequest
 from lakechat.security.principals import Principal, Role
 from lakechat.semantic.cache import CacheKey, ResultCache
-from lakechat.semantic.compiler import MODEL_DIALECT, TIME_FORMATS, Access, compile_query
+from lakechat.semantic.compiler import (
+    MODEL_DIALECT,
+    TIME_FORMATS,
+    Access,
+    Clock,
+    CompiledQuery,
+    compile_query,
+)
 from lakechat.semantic.loader import LoadedModel
 from lakechat.semantic.model import MetricView
 from lakechat.semantic.query import Filter, FilterGroup, SemanticQuery
 from lakechat.semantic.registry import ModelRegistry
+from lakechat.semantic.timerange import today_in, zone
 from lakechat.settings import Settings
 from lakechat.sqlguard.guard import GuardPolicy, check
+from lakechat.store.types import utcnow
 from lakechat.warehouse.base import Warehouse
 
 
@@ -35,23 +46,24 @@ def answer(
     principal: Principal,
     settings: Settings,
     cache: ResultCache | None = None,
+    now: Callable[[], datetime] = utcnow,
 ) -> dict[str, Any]:
-    """The ``/v1/query`` response (JSON-ready) for ``query`` asked by ``principal``."""
+    """The ``/v1/query`` response (JSON-ready) for ``query`` asked by ``principal``;
+    relative time ranges count from ``now()`` in the query's time zone."""
     started = time.perf_counter()
     _enforce_limits(query, settings)
     model = registry.get(query.dataset)
-    key = CacheKey(
-        model.digest,
-        principal.tenant,
-        principal.role.value,
-        warehouse.dialect,
-        query.model_dump(mode="json", by_alias=True, exclude_none=True),
-    )
+    timezone = query.timezone or settings.query_timezone
+    clock = Clock(today_in(now(), zone(timezone)), timezone)
+    asked = query.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if query.time_range is not None or query.timezone is not None:
+        asked["_today"] = clock.today.isoformat()  # "last_7_days" means other days tomorrow
+    key = CacheKey(model.digest, principal.tenant, principal.role.value, warehouse.dialect, asked)
     cached = cache.get(key) if cache is not None else None
     if cached is not None:
         elapsed = round((time.perf_counter() - started) * 1000, 2)
         return {**cached, "stats": {**cached["stats"], "cached": True, "elapsed_ms": elapsed}}
-    result = _run(model, warehouse, query, principal, settings)
+    result = _run(model, warehouse, query, principal, settings, clock)
     result["stats"]["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 2)
     encoded: dict[str, Any] = to_jsonable_python(result)
     if cache is not None and result["stats"]["row_count"] <= settings.cache_max_rows:
@@ -65,9 +77,12 @@ def _run(
     query: SemanticQuery,
     principal: Principal,
     settings: Settings,
+    clock: Clock,
 ) -> dict[str, Any]:
     access = Access(principal.tenant, principal.role == Role.ADMIN)
-    compiled = compile_query(model.view, query, dialect=warehouse.dialect, access=access)
+    compiled = compile_query(
+        model.view, query, dialect=warehouse.dialect, access=access, clock=clock
+    )
     warnings: list[str] = []
     max_rows = settings.query_max_rows
     if query.limit is not None and query.limit > max_rows:
@@ -89,11 +104,13 @@ def _run(
             "type": types.get(c.name, "UNKNOWN"),
             "semanticType": _semantic_type(model.view, c.kind, c.field),
             "format": c.format,
+            **({"calculation": c.calculation} if c.calculation else {}),
         }
         for c in compiled.columns
     ]
     return {
         "dataset": query.dataset,
+        "time_range": _time_range(compiled),
         "columns": columns,
         "rows": [dict(zip(names, map(_plain, row), strict=True)) for row in result.rows],
         "stats": {
@@ -104,6 +121,20 @@ def _run(
             "elapsed_ms": 0.0,
         },
         "warnings": warnings,
+    }
+
+
+def _time_range(compiled: CompiledQuery) -> dict[str, Any] | None:
+    """What the query's timeRange resolved to, so "last_month" is never a guess."""
+    resolved = compiled.time_range
+    if resolved is None:
+        return None
+    return {
+        "dimension": resolved.dimension,
+        "range": resolved.label,
+        "first_day": resolved.first.isoformat(),
+        "last_day": resolved.last.isoformat(),
+        "timezone": resolved.timezone,
     }
 
 

@@ -3,7 +3,9 @@
 PostgreSQL resolves a three-part name only in the database it is connected to, so this
 provider serves one catalog: the database named in its URL (a database called ``samples``
 answers ``samples.tpch.orders`` as written). Every statement runs in a READ ONLY
-transaction with ``statement_timeout`` set, so the server itself cancels it at the timeout.
+transaction with ``statement_timeout`` set, so the server itself cancels it at the timeout,
+and with the time zone UTC, the zone the semantic layer reads stored instants in (whatever
+the server's own setting).
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ class PostgresWarehouse:
                 with conn.transaction(), conn.cursor() as cursor:
                     millis = max(1, int(timeout_seconds * 1000))
                     cursor.execute(
-                        "SELECT set_config('statement_timeout', %s, true)", [str(millis)]
+                        "SELECT set_config('statement_timeout', %s, true), "
+                        "set_config('TimeZone', 'UTC', true)",
+                        [str(millis)],
                     )
                     # the extended protocol (prepare=True) makes the server refuse more than
                     # one statement, so a "COMMIT; ..." can never leave the read-only transaction

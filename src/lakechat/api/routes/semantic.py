@@ -33,7 +33,14 @@ async def query(request: Request, body: dict[str, Any] = QUERY_BODY) -> dict[str
     principal = current_principal(request)
     asked = parse_query(body)  # a wrong field is a 400 naming it, as the gateway's clients expect
     result = await run_in_threadpool(
-        answer, svc.models, svc.warehouse, asked, principal, svc.settings, svc.result_cache
+        answer,
+        svc.models,
+        svc.warehouse,
+        asked,
+        principal,
+        svc.settings,
+        svc.result_cache,
+        svc.clock,
     )
     request.state.log = {
         "plan_type": "SemanticQuery",

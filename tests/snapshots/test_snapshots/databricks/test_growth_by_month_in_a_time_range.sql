@@ -1,0 +1,4 @@
+-- test: test_snapshots.py::test_growth_by_month_in_a_time_range
+-- engine: databricks
+-- rewrite with: pytest --overwrite-snapshots
+WITH base AS (SELECT CAST(DATE_TRUNC('MONTH', orders.o_orderdate) AS DATE) AS `d0`, SUM(source.l_extendedprice * (1 - source.l_discount)) AS `m0` FROM samples.tpch.lineitem AS source LEFT JOIN samples.tpch.orders AS orders ON source.l_orderkey = orders.o_orderkey WHERE (orders.o_orderdate >= CAST('1998-03-01' AS DATE) AND orders.o_orderdate < CAST('1998-07-01' AS DATE)) GROUP BY CAST(DATE_TRUNC('MONTH', orders.o_orderdate) AS DATE)) SELECT cur.`d0` AS `order_date`, cur.`m0` AS `revenue`, (CAST(cur.`m0` AS DOUBLE) - prev.`m0`) / NULLIF(ABS(prev.`m0`), 0) AS `revenue_growth` FROM base AS cur LEFT JOIN base AS prev ON prev.`d0` = CAST(DATEADD(MONTH, -1, cur.`d0`) AS DATE) WHERE cur.`d0` >= CAST('1998-04-01' AS DATE) ORDER BY `order_date` ASC NULLS LAST

@@ -1,0 +1,4 @@
+-- test: test_snapshots.py::test_previous_period_of_a_range_without_dimensions
+-- engine: databricks
+-- rewrite with: pytest --overwrite-snapshots
+WITH cur AS (SELECT COUNT(*) AS `m0` FROM samples.tpch.lineitem AS source LEFT JOIN samples.tpch.orders AS orders ON source.l_orderkey = orders.o_orderkey WHERE (orders.o_orderdate >= CAST('1998-07-01' AS DATE) AND orders.o_orderdate < CAST('1998-08-01' AS DATE))), prev AS (SELECT COUNT(*) AS `m0` FROM samples.tpch.lineitem AS source LEFT JOIN samples.tpch.orders AS orders ON source.l_orderkey = orders.o_orderkey WHERE (orders.o_orderdate >= CAST('1998-06-01' AS DATE) AND orders.o_orderdate < CAST('1998-07-01' AS DATE))) SELECT cur.`m0` AS `line_item_count`, prev.`m0` AS `line_item_count_previous_period`, (CAST(cur.`m0` AS DOUBLE) - prev.`m0`) / NULLIF(ABS(prev.`m0`), 0) AS `line_item_count_growth` FROM cur LEFT JOIN prev ON TRUE

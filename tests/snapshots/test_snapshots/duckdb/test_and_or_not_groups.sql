@@ -1,0 +1,4 @@
+-- test: test_snapshots.py::test_and_or_not_groups
+-- engine: duckdb
+-- rewrite with: pytest --overwrite-snapshots
+SELECT customer_region.r_name AS "customer_region", SUM(source.l_extendedprice * (1 - source.l_discount)) AS "revenue" FROM samples.tpch.lineitem AS source LEFT JOIN samples.tpch.orders AS orders ON source.l_orderkey = orders.o_orderkey LEFT JOIN samples.tpch.customer AS customer ON orders.o_custkey = customer.c_custkey LEFT JOIN samples.tpch.nation AS customer_nation ON customer.c_nationkey = customer_nation.n_nationkey LEFT JOIN samples.tpch.region AS customer_region ON customer_nation.n_regionkey = customer_region.r_regionkey WHERE ((source.l_shipmode = 'MAIL') OR (LEFT(source.l_shipmode, 3) = 'REG')) AND (NOT ((customer_region.r_name = 'AFRICA') OR (orders.o_orderpriority = '1-URGENT'))) GROUP BY customer_region.r_name ORDER BY "customer_region" ASC

@@ -1,0 +1,4 @@
+-- test: test_snapshots.py::test_case_insensitive
+-- engine: duckdb
+-- rewrite with: pytest --overwrite-snapshots
+SELECT customer_nation.n_name AS "customer_nation", SUM(source.l_extendedprice * (1 - source.l_discount)) AS "revenue" FROM samples.tpch.lineitem AS source LEFT JOIN samples.tpch.orders AS orders ON source.l_orderkey = orders.o_orderkey LEFT JOIN samples.tpch.part AS part ON source.l_partkey = part.p_partkey LEFT JOIN samples.tpch.customer AS customer ON orders.o_custkey = customer.c_custkey LEFT JOIN samples.tpch.nation AS customer_nation ON customer.c_nationkey = customer_nation.n_nationkey WHERE (LOWER(customer_nation.n_name) IN (LOWER('germany'), LOWER('France'))) AND (STRPOS(LOWER(part.p_type), LOWER('polished')) > 0) AND (part.p_size >= 10) GROUP BY customer_nation.n_name ORDER BY "customer_nation" ASC

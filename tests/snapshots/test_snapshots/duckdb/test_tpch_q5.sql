@@ -1,0 +1,4 @@
+-- test: test_snapshots.py::test_tpch_q5
+-- engine: duckdb
+-- rewrite with: pytest --overwrite-snapshots
+SELECT customer_nation.n_name AS "customer_nation", SUM(source.l_extendedprice * (1 - source.l_discount)) AS "revenue" FROM samples.tpch.lineitem AS source LEFT JOIN samples.tpch.orders AS orders ON source.l_orderkey = orders.o_orderkey LEFT JOIN samples.tpch.supplier AS supplier ON source.l_suppkey = supplier.s_suppkey LEFT JOIN samples.tpch.customer AS customer ON orders.o_custkey = customer.c_custkey LEFT JOIN samples.tpch.nation AS customer_nation ON customer.c_nationkey = customer_nation.n_nationkey LEFT JOIN samples.tpch.region AS customer_region ON customer_nation.n_regionkey = customer_region.r_regionkey WHERE (customer_region.r_name = 'ASIA') AND ((customer.c_nationkey = supplier.s_nationkey) = TRUE) AND (orders.o_orderdate >= '1994-01-01') AND (orders.o_orderdate < '1995-01-01') GROUP BY customer_nation.n_name ORDER BY "revenue" DESC

@@ -1,0 +1,4 @@
+-- test: test_snapshots.py::test_share_of_total
+-- engine: postgres
+-- rewrite with: pytest --overwrite-snapshots
+WITH base AS (SELECT customer_region.r_name AS "d0", SUM(source.l_extendedprice * (1 - source.l_discount)) AS "m0" FROM samples.tpch.lineitem AS source LEFT JOIN samples.tpch.orders AS orders ON source.l_orderkey = orders.o_orderkey LEFT JOIN samples.tpch.customer AS customer ON orders.o_custkey = customer.c_custkey LEFT JOIN samples.tpch.nation AS customer_nation ON customer.c_nationkey = customer_nation.n_nationkey LEFT JOIN samples.tpch.region AS customer_region ON customer_nation.n_regionkey = customer_region.r_regionkey GROUP BY customer_region.r_name) SELECT cur."d0" AS "customer_region", cur."m0" AS "revenue", CAST(cur."m0" AS DOUBLE PRECISION) / NULLIF(SUM(cur."m0") OVER (), 0) AS "share" FROM base AS cur ORDER BY "share" DESC NULLS LAST

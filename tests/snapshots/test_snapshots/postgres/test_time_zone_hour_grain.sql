@@ -1,0 +1,4 @@
+-- test: test_snapshots.py::test_time_zone_hour_grain
+-- engine: postgres
+-- rewrite with: pytest --overwrite-snapshots
+SELECT DATE_TRUNC('HOUR', CAST(source.event_time AS TIMESTAMP) AT TIME ZONE 'UTC' AT TIME ZONE 'America/New_York') AS "event_time", COUNT(*) AS "events" FROM (SELECT a.*, a.user_identity.email AS user_email, a.response.status_code AS status_code FROM system.access.audit AS a) AS source WHERE (CAST(source.event_time AS TIMESTAMP) AT TIME ZONE 'UTC' AT TIME ZONE 'America/New_York' >= CAST('1998-07-26 00:00:00' AS TIMESTAMP) AND CAST(source.event_time AS TIMESTAMP) AT TIME ZONE 'UTC' AT TIME ZONE 'America/New_York' < CAST('1998-08-02 00:00:00' AS TIMESTAMP)) GROUP BY DATE_TRUNC('HOUR', CAST(source.event_time AS TIMESTAMP) AT TIME ZONE 'UTC' AT TIME ZONE 'America/New_York') ORDER BY "event_time" ASC

@@ -1,0 +1,4 @@
+-- test: test_snapshots.py::test_measure_ratio
+-- engine: spark
+-- rewrite with: pytest --overwrite-snapshots
+SELECT customer.c_mktsegment AS `market_segment`, (SUM(source.l_extendedprice * (1 - source.l_discount))) / (COUNT(DISTINCT source.l_orderkey)) AS `revenue_per_order` FROM samples.tpch.lineitem AS source LEFT JOIN samples.tpch.orders AS orders ON source.l_orderkey = orders.o_orderkey LEFT JOIN samples.tpch.customer AS customer ON orders.o_custkey = customer.c_custkey GROUP BY customer.c_mktsegment HAVING (((SUM(source.l_extendedprice * (1 - source.l_discount))) / (COUNT(DISTINCT source.l_orderkey))) > 137000) ORDER BY `market_segment` ASC NULLS LAST
