@@ -50,6 +50,11 @@ QUERIES: list[dict[str, Any]] = [
     {"dataset": "tpch_sales", "dimensions": [{"name": "part_brand"}], "metrics": [{"name": "customer_count"}],
      "filters": {"or": [{"field": "part_type", "op": "contains", "value": "BRASS"},
                         {"field": "part_container", "op": "starts_with", "value": "LG"}]}},
+    {"dataset": "tpch_sales", "dimensions": [{"name": "customer_region"}],
+     "metrics": [{"name": "revenue"}, {"name": "revenue", "calculation": "share_of_total"}],
+     "timeRange": ["1995-01-01", "1995-12-31"]},
+    {"dataset": "tpch_sales", "dimensions": [{"name": "order_date", "timeGrain": "year"}],
+     "metrics": [{"name": "revenue"}, {"name": "revenue", "calculation": "growth"}]},
 ]  # fmt: skip
 
 

@@ -303,11 +303,12 @@ class Settings(BaseSettings):
     @field_validator("query_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        from lakechat.errors import BadRequest
+        from lakechat.semantic.timerange import zone
 
         try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+            zone(value)
+        except BadRequest:
             raise ValueError(
                 f"{value!r} is not an IANA time zone (e.g. UTC, Europe/Berlin)"
             ) from None

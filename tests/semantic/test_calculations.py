@@ -397,6 +397,7 @@ measures:
   - {name: approx_orders, expr: APPROX_COUNT_DISTINCT(l_orderkey)}
   - {name: median_price, expr: PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY l_extendedprice)}
   - {name: top_decile_price, expr: PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY l_extendedprice DESC)}
+  - {name: median_quantity, expr: PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY l_quantity)}
 """
 
 
@@ -433,6 +434,31 @@ def test_percentiles_stay_exact_on_spark_and_databricks(
     [(median, top_decile)] = plain(warehouse, compile_body(aggregates, body).sql)
     [(p50, p10)] = plain(warehouse, "SELECT QUANTILE_CONT(l_extendedprice, 0.5), QUANTILE_CONT(l_extendedprice, 0.1) FROM samples.tpch.lineitem")  # fmt: skip
     assert median == p50 and top_decile == pytest.approx(p10, abs=Decimal("0.01"))
+
+
+@pytest.mark.spark
+def test_a_discrete_percentile_is_exact_on_spark(
+    aggregates: MetricView, warehouse: DuckDBWarehouse, spark_session: Any, tpch_home: Path
+) -> None:
+    """sqlglot writes PERCENTILE_DISC as Spark's PERCENTILE_APPROX; ours stays exact, so Spark
+    and DuckDB agree on every ship mode's median quantity."""
+    from lakechat.warehouse.spark_provider import SparkWarehouse
+
+    body = {"dataset": "lines", "dimensions": [{"name": "ship_mode"}],
+            "metrics": [{"name": "median_quantity"}], "orderBy": [{"field": "ship_mode"}]}  # fmt: skip
+    spark_sql = compile_body(aggregates, body, dialect="spark").sql
+    assert "PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY source.l_quantity" in spark_sql
+    assert "APPROX" not in spark_sql.upper()
+    spark = SparkWarehouse(
+        spark_session, lakehouse_dir=default_lakehouse_path(tpch_home), owns_session=False
+    )
+    try:
+        on_spark = spark.execute(spark_sql, max_rows=100, timeout_seconds=120).rows
+    finally:
+        spark.close()
+    on_duckdb = plain(warehouse, compile_body(aggregates, body).sql)
+    assert len(on_duckdb) == 7
+    assert [(m, float(q)) for m, q in on_spark] == [(m, float(q)) for m, q in on_duckdb]
 
 
 def test_a_model_without_a_default_time_dimension_needs_one_named(aggregates: MetricView) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from lakechat.cli.output import console, fail, print_json, print_table
 
@@ -45,7 +46,7 @@ def check(
         print_json({"ok": not problems, "environment": settings.environment, "problems": problems})
     elif problems:
         for problem in problems:
-            console.print(f"[red]x[/] {problem}")
+            console.print(f"[red]x[/] {escape(problem)}")
     else:
         console.print("[green]settings are valid[/]")
     if problems:

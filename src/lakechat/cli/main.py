@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from lakechat import __version__
 from lakechat.cli import (
@@ -70,7 +71,7 @@ def run() -> None:
     try:
         app()
     except LakechatError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("[bold red]error:[/] interrupted", highlight=False)

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from lakechat.cli.output import console, err_console, print_json, print_table
 
@@ -40,7 +41,7 @@ def validate(
         print_json({"models": sorted(loaded.models), "problems": problems})
     else:
         for problem in problems:
-            err_console.print(problem, highlight=False, soft_wrap=True)
+            err_console.print(escape(str(problem)), highlight=False, soft_wrap=True)
         console.print(f"{len(loaded.models)} valid models, {len(problems)} problems")
     if problems:
         raise typer.Exit(1)
@@ -125,7 +126,7 @@ def draft(
         })  # fmt: skip
         return
     for note in drafted.notes:
-        err_console.print(f"note: {note}", highlight=False, soft_wrap=True)
+        err_console.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
     console.print(
         f"wrote {path}: model {path.stem!r}, {len(view.dimensions)} dimensions, "
         f"{len(view.measures)} measures; review it, then run `lakechat models validate`",
@@ -169,7 +170,7 @@ def import_setupranali(
         })  # fmt: skip
         return
     for warning in converted.warnings:
-        err_console.print(f"warning: {warning}", highlight=False, soft_wrap=True)
+        err_console.print(f"warning: {escape(str(warning))}", highlight=False, soft_wrap=True)
     ids = ", ".join(m.id for m in converted.models)
     console.print(
         f"wrote {len(files)} models to {folder}: {ids}; {len(converted.warnings)} warnings",

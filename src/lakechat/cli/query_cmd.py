@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from lakechat.cli.output import console, print_json, print_table
 
@@ -17,11 +18,19 @@ _CONDITION = re.compile(
     r"^\s*(?P<field>[\w.]+)\s*(?P<op>>=|<=|!=|=|>|<|\b(?:eq|ne|gt|gte|lt|lte|in|not_in|between|contains|starts_with|ends_with|is_null|is_not_null)\b)\s*(?P<value>.*)$"
 )
 _SYMBOLS = {"=": "eq", "!=": "ne", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
+#: Calculations whose values are fractions, shown as percentages in the table.
+_FRACTIONS = ("share_of_total", "growth")
 
 
 def query(
     dataset: str = typer.Argument(..., help="The model's id (see `lakechat models list`)."),
-    metric: list[str] = typer.Option([], "--metric", "-m", help="A metric; repeat for more."),
+    metric: list[str] = typer.Option(
+        [],
+        "--metric",
+        "-m",
+        help="A metric, or metric:calculation (revenue:share_of_total, revenue:growth, "
+        "revenue:previous_period); repeat for more.",
+    ),
     dimension: list[str] = typer.Option(
         [], "--dimension", "-d", help="A dimension, or dimension:grain (order_date:month)."
     ),
@@ -33,6 +42,19 @@ def query(
     ),
     order: list[str] = typer.Option([], "--order", help="field or field:desc; repeat for more."),
     limit: int | None = typer.Option(None, "--limit", help="Rows at most."),
+    time_range: str | None = typer.Option(
+        None,
+        "--time-range",
+        "-t",
+        help="A named range (last_7_days, last_month, this_quarter, ytd, ...) or "
+        "FIRST,LAST days (1995-01-01,1995-12-31), on the default time dimension.",
+    ),
+    time_dimension: str | None = typer.Option(
+        None, "--time-dimension", help="The time dimension --time-range limits."
+    ),
+    timezone: str | None = typer.Option(
+        None, "--timezone", help="IANA time zone the range and hours are counted in."
+    ),
     body: Path | None = typer.Option(
         None, "--body", help="A full /v1/query JSON body from a file, or - for stdin."
     ),
@@ -53,6 +75,7 @@ def query(
         if body is not None
         else _flags(dataset, metric, dimension, where, order, limit)
     )
+    request.update(_time_flags(time_range, time_dimension, timezone))
     request.setdefault("dataset", dataset)
     asked = parse_query(request)
     settings = load_settings()
@@ -68,9 +91,11 @@ def query(
         print_json(result)
         return
     names = [c["name"] for c in result["columns"]]
-    print_table("", names, [[row[n] for n in names] for row in result["rows"]])
+    percent = {c["name"] for c in result["columns"] if c.get("calculation") in _FRACTIONS}
+    rows = [[_shown(row[n], n in percent) for n in names] for row in result["rows"]]
+    print_table(_range_title(result.get("time_range")), names, rows)
     for warning in result["warnings"]:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
 def _body_from(path: Path) -> dict[str, Any]:
@@ -107,7 +132,13 @@ def _flags(
         conditions.append({"field": match["field"], "op": op, **_value(op, match["value"].strip())})
     request: dict[str, Any] = {
         "dataset": dataset,
-        "metrics": [{"name": m} for m in metrics],
+        "metrics": [
+            {
+                "name": m.split(":", 1)[0],
+                **({"calculation": m.split(":", 1)[1]} if ":" in m else {}),
+            }
+            for m in metrics
+        ],
         "dimensions": [
             {"name": d.split(":", 1)[0], **({"timeGrain": d.split(":", 1)[1]} if ":" in d else {})}
             for d in dimensions
@@ -122,6 +153,41 @@ def _flags(
     if limit is not None:
         request["limit"] = limit
     return request
+
+
+def _time_flags(
+    time_range: str | None, dimension: str | None, timezone: str | None
+) -> dict[str, Any]:
+    from lakechat.errors import BadRequest
+
+    flags: dict[str, Any] = {}
+    if time_range is not None:
+        days = [part.strip() for part in time_range.split(",")]
+        if len(days) > 2:
+            raise BadRequest(f"--time-range {time_range!r}: give a range name or FIRST,LAST")
+        flags["timeRange"] = {
+            "range": days if len(days) == 2 else days[0],
+            **({"dimension": dimension} if dimension else {}),
+        }
+    elif dimension is not None:
+        raise BadRequest("--time-dimension needs --time-range")
+    if timezone is not None:
+        flags["timezone"] = timezone
+    return flags
+
+
+def _shown(value: Any, percent: bool) -> Any:
+    if percent and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value * 100:.1f}%"
+    return value
+
+
+def _range_title(time_range: dict[str, Any] | None) -> str:
+    if not time_range:
+        return ""
+    days = f"{time_range['first_day']} to {time_range['last_day']}"
+    named = "" if time_range["range"] == days else f"{time_range['range']}, "
+    return f"{time_range['dimension']}: {named}{days} ({time_range['timezone']})"
 
 
 def _value(op: str, text: str) -> dict[str, Any]:

@@ -122,7 +122,7 @@ def compile_query(
 ) -> CompiledQuery:
     """The SQL for ``query`` on ``view`` in ``dialect``; BadRequest names what is wrong."""
     capabilities(dialect)  # an unknown dialect fails before any work
-    clock = clock or Clock(date.today())
+    clock = clock or Clock(date.today(), query.timezone or UTC)
     compiler = _Compiler(view, query.dataset, clock.timezone)
     dims = [(ref, compiler.dimension_expr(ref)) for ref in query.dimensions]
     measures: list[Measure] = []

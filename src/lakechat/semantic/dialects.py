@@ -22,6 +22,7 @@ class Capabilities:
     approximate_aggregates: bool
     #: PERCENTILE_CONT(p) WITHIN GROUP (ORDER BY x) is written as it is; otherwise sqlglot
     #: would turn it into an approximate percentile, so it becomes the exact PERCENTILE(x, p)
+    #: (and PERCENTILE_DISC stays PERCENTILE_DISC)
     percentile_within_group: bool
 
 
@@ -74,4 +75,9 @@ def _exact_percentile(node: exp.Expr) -> exp.Expr:
             # the p-th percentile counted from the top is the (1 - p)-th from the bottom
             fraction = exp.Sub(this=exp.Literal.number(1), expression=fraction.copy())
         return exp.Quantile(this=ordered.this, quantile=fraction)
+    if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.PercentileDisc):
+        # Spark 3.4+ and Databricks have PERCENTILE_DISC ... WITHIN GROUP; written as a plain
+        # function call it keeps its exact meaning instead of becoming PERCENTILE_APPROX
+        disc = exp.Anonymous(this="PERCENTILE_DISC", expressions=[node.this.this.copy()])
+        return exp.WithinGroup(this=disc, expression=node.expression.copy())
     return node

@@ -23,6 +23,7 @@ from lakechat.semantic.cache import CacheKey, ResultCache
 from lakechat.semantic.compiler import (
     MODEL_DIALECT,
     TIME_FORMATS,
+    UTC,
     Access,
     Clock,
     CompiledQuery,
@@ -56,8 +57,10 @@ def answer(
     timezone = query.timezone or settings.query_timezone
     clock = Clock(today_in(now(), zone(timezone)), timezone)
     asked = query.model_dump(mode="json", by_alias=True, exclude_none=True)
-    if query.time_range is not None or query.timezone is not None:
+    if query.time_range is not None:
         asked["_today"] = clock.today.isoformat()  # "last_7_days" means other days tomorrow
+    if timezone != UTC:
+        asked["_timezone"] = timezone  # hours and days are counted in it
     key = CacheKey(model.digest, principal.tenant, principal.role.value, warehouse.dialect, asked)
     cached = cache.get(key) if cache is not None else None
     if cached is not None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from lakechat.errors import BadRequest
 
@@ -68,12 +69,20 @@ def zone(name: str | None, default: str = "UTC") -> ZoneInfo:
     """The IANA time zone ``name`` (or ``default``); BadRequest for an unknown one."""
     chosen = name or default
     try:
+        if chosen not in _known_zones():  # ZoneInfo alone also opens "posixrules", "localtime"
+            raise ZoneInfoNotFoundError(chosen)
         return ZoneInfo(chosen)
     except (ZoneInfoNotFoundError, ValueError):
         raise BadRequest(
             f"timezone: {chosen!r} is not an IANA time zone (e.g. UTC, Europe/Berlin, "
             "America/New_York)"
         ) from None
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    """The IANA zones the warehouses know too (tzdata's list, without its file aliases)."""
+    return frozenset(available_timezones() - {"localtime", "posixrules", "Factory"})
 
 
 def today_in(now: datetime, tz: ZoneInfo) -> date:
