@@ -38,22 +38,32 @@ COMPARING = frozenset({"previous_period", "growth"})
 def with_calculations(compiler: _Compiler, agg: Aggregate, query: SemanticQuery) -> exp.Select:
     dim_names = [f"d{i}" for i in range(len(agg.dimensions))]
     measure_names = {m.name: f"m{j}" for j, m in enumerate(agg.measures)}
-    select = [exp.alias_(e, ident(n)) for (_, e), n in zip(agg.dimensions, dim_names, strict=True)]
+    select = [
+        exp.alias_(e, ident(n), copy=False)
+        for (_, e), n in zip(agg.dimensions, dim_names, strict=True)
+    ]
     select += [
-        exp.alias_(compiler.measure_expr(m), ident(measure_names[m.name])) for m in agg.measures
+        exp.alias_(compiler.measure_expr(m), ident(measure_names[m.name]), copy=False)
+        for m in agg.measures
     ]
     window = agg.window
     days = (window.days.start, window.days.end) if window else None
     outputs: list[exp.Expr] = [
-        exp.alias_(_col(CURRENT, name), ident(ref.output))
+        exp.alias_(_col(CURRENT, name), ident(ref.output), copy=False)
         for (ref, _), name in zip(agg.dimensions, dim_names, strict=True)
     ]
     for metric in query.metrics:
         name = measure_names[compiler.measure(metric.name).name]
-        outputs.append(exp.alias_(_metric(metric.calculation, name), ident(metric.output)))
+        outputs.append(
+            exp.alias_(_metric(metric.calculation, name), ident(metric.output), copy=False)
+        )
     if not any(m.calculation in COMPARING for m in query.metrics):
         base = compiler.grouped(agg, select, days)
-        return exp.select(*outputs).from_(_table(BASE, CURRENT)).with_(BASE, as_=base)
+        return (
+            exp.select(*outputs)
+            .from_(_table(BASE, CURRENT), copy=False)
+            .with_(BASE, as_=base, copy=False)
+        )
 
     grained = _grained_dimension(agg)
     if grained is not None:
@@ -67,8 +77,10 @@ def with_calculations(compiler: _Compiler, agg: Aggregate, query: SemanticQuery)
     before = window.days.previous()
     current = compiler.grouped(agg, select, days)
     previous = compiler.grouped(agg, [s.copy() for s in select], (before.start, before.end))
-    statement = exp.select(*outputs).from_(_table(CURRENT, CURRENT))
-    statement = statement.with_(CURRENT, as_=current).with_(PREVIOUS, as_=previous)
+    statement = exp.select(*outputs).from_(_table(CURRENT, CURRENT), copy=False)
+    statement = statement.with_(CURRENT, as_=current, copy=False).with_(
+        PREVIOUS, as_=previous, copy=False
+    )
     return _join_previous(statement, _table(PREVIOUS, PREVIOUS), dim_names, keys=dim_names)
 
 
@@ -103,7 +115,11 @@ def _previous_grain(
                 skipped = compiler.window_condition(window, first, window.days.start)
                 agg = dataclasses.replace(agg, where=[*agg.where, exp.not_(skipped)])
     base = compiler.grouped(agg, select, days)
-    statement = exp.select(*outputs).from_(_table(BASE, CURRENT)).with_(BASE, as_=base)
+    statement = (
+        exp.select(*outputs)
+        .from_(_table(BASE, CURRENT), copy=False)
+        .with_(BASE, as_=base, copy=False)
+    )
     others = [name for name in dim_names if name != time_name]
     statement = _join_previous(
         statement,
@@ -117,7 +133,8 @@ def _previous_grain(
         statement = statement.where(
             exp.GTE(
                 this=_col(CURRENT, time_name), expression=day_literal(first, timestamp=timestamp)
-            )
+            ),
+            copy=False,
         )
     return statement
 
@@ -140,8 +157,10 @@ def _join_previous(
     if not conditions:
         # one row on each side: the totals of this period and the one before; LEFT, so a
         # HAVING the period before fails leaves it NULL instead of dropping this one
-        return statement.join(previous, on=exp.true(), join_type="LEFT")
-    return statement.join(previous, on=exp.and_(*conditions), join_type="LEFT")
+        return statement.join(previous, on=exp.true(), join_type="LEFT", copy=False)
+    return statement.join(
+        previous, on=exp.and_(*conditions, copy=False), join_type="LEFT", copy=False
+    )
 
 
 def _step_back(name: str, grain: str) -> exp.Expr:

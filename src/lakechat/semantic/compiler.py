@@ -152,9 +152,9 @@ def compile_query(
     if any(metric.calculation for metric in query.metrics):
         statement = with_calculations(compiler, aggregate, query)
     else:
-        select = [exp.alias_(e, ident(ref.output)) for ref, e in dims]
+        select = [exp.alias_(e, ident(ref.output), copy=False) for ref, e in dims]
         select += [
-            exp.alias_(compiler.measure_expr(compiler.measure(m.name)), ident(m.output))
+            exp.alias_(compiler.measure_expr(compiler.measure(m.name)), ident(m.output), copy=False)
             for m in query.metrics
         ]
         window = aggregate.window
@@ -195,12 +195,15 @@ def _order_and_page(
                 f"{_hint(order.field, list(outputs))}"
             )
         statement = statement.order_by(
-            exp.Ordered(this=exp.column(ident(target.name)), desc=order.direction.lower() == "desc")
+            exp.Ordered(
+                this=exp.column(ident(target.name)), desc=order.direction.lower() == "desc"
+            ),
+            copy=False,
         )
     if query.limit is not None:
-        statement = statement.limit(query.limit)
+        statement = statement.limit(query.limit, copy=False)
     if query.offset:
-        statement = statement.offset(query.offset)
+        statement = statement.offset(query.offset, copy=False)
     return statement
 
 
@@ -327,19 +330,21 @@ class _Compiler:
         where = [c.copy() for c in agg.guard] + [c.copy() for c in agg.where]
         if agg.window is not None and days is not None:
             where.append(self.window_condition(agg.window, *days))
-        statement = exp.select(*select).from_(self.source_table())
+        statement = exp.select(*select).from_(self.source_table(), copy=False)
         for join in self.needed_joins():
-            statement = statement.join(join)
+            statement = statement.join(join, copy=False)
         if where:
-            statement = statement.where(exp.and_(*(exp.paren(w, copy=False) for w in where)))
+            statement = statement.where(
+                exp.and_(*(exp.paren(w, copy=False) for w in where), copy=False), copy=False
+            )
         group = [e.copy() for _, e in agg.dimensions]
         if agg.measures and group:
-            statement = statement.group_by(*group)
+            statement = statement.group_by(*group, copy=False)
         elif group:
-            statement = statement.distinct()
+            statement = statement.distinct(copy=False)
         if agg.having:
             having = [exp.paren(h.copy(), copy=False) for h in agg.having]
-            statement = statement.having(exp.and_(*having))
+            statement = statement.having(exp.and_(*having, copy=False), copy=False)
         return statement
 
     def measure_expr(self, measure: Measure, seen: tuple[str, ...] = ()) -> exp.Expr:

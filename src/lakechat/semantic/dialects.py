@@ -57,7 +57,7 @@ def write_sql(tree: exp.Expr, dialect: str) -> str:
     if not can.percentile_within_group:
         tree = tree.transform(_exact_percentile, copy=False)
     try:
-        return tree.sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
+        return tree.sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE, copy=False)
     except UnsupportedError as exc:
         raise BadRequest(f"{dialect} cannot run this query: {exc}") from None
 
