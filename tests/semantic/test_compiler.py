@@ -196,15 +196,19 @@ def test_filter_values_are_literals_not_text(warehouse: DuckDBWarehouse, sales: 
 
 TENANT_MODEL = """\
 version: 1.1
-source: SELECT * FROM (VALUES ('acme', 'EU', 10), ('acme', 'US', 20), ('globex', 'EU', 1000)) AS t(tenant_id, region, amount)
+source: >-
+  SELECT * FROM (VALUES ('acme', 'EU', 10, DATE '1995-01-01'), ('acme', 'US', 20, DATE '1996-01-01'),
+  ('globex', 'EU', 1000, DATE '1995-06-01')) AS t(tenant_id, region, amount, day)
 dimensions:
   - {name: tenant, expr: tenant_id}
   - {name: region, expr: region}
+  - {name: day, expr: day}
 measures:
   - {name: amount, expr: SUM(amount)}
   - {name: rows, expr: COUNT(*)}
 x-lakechat:
   row_level_security: {tenant_column: tenant_id, admin_bypass: false}
+  default_time_dimension: day
 """
 
 
@@ -219,6 +223,17 @@ x-lakechat:
         {"metrics": [{"name": "amount"}], "filters": {"not": {"field": "tenant", "op": "eq", "value": "acme"}}},
         {"dimensions": [{"name": "tenant"}], "filters": {"field": "tenant", "op": "in", "value": ["acme", "globex"]}},
         {"metrics": [{"name": "amount"}], "filters": {"field": "amount", "op": "gt", "value": 0}},
+        {"dimensions": [{"name": "tenant", "alias": "region"}], "metrics": [{"name": "amount", "alias": "tenant_id"}],
+         "orderBy": [{"field": "tenant_id", "direction": "desc"}], "limit": 5, "offset": 0},
+        {"dimensions": [{"name": "region"}],
+         "metrics": [{"name": "amount"}, {"name": "amount", "calculation": "share_of_total"}]},
+        {"dimensions": [{"name": "day", "timeGrain": "year"}],
+         "metrics": [{"name": "amount", "calculation": "previous_period"},
+                     {"name": "amount", "calculation": "growth"}]},
+        {"metrics": [{"name": "amount"}, {"name": "amount", "calculation": "previous_period"}],
+         "timeRange": ["1996-01-01", "1996-12-31"]},
+        {"dimensions": [{"name": "day", "timeGrain": "month"}], "metrics": [{"name": "rows"}],
+         "timeRange": ["1995-01-01", "1995-12-31"], "filters": {"field": "tenant", "op": "ne", "value": "acme"}},
     ],
 )  # fmt: skip
 def test_a_tenant_never_sees_another_tenants_rows(
