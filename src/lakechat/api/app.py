@@ -14,7 +14,7 @@ from lakechat import __version__
 from lakechat.api.access import security_schemes
 from lakechat.api.error_handlers import install_error_handlers
 from lakechat.api.middleware import ErrorEnvelopeMiddleware, RequestContextMiddleware
-from lakechat.api.routes import health, keys, ops, semantic, sql
+from lakechat.api.routes import chat, health, keys, ops, semantic, sql
 from lakechat.api.services import AppServices
 from lakechat.observability.logs import configure_logging
 from lakechat.settings import Settings, check_startup, load_settings
@@ -57,7 +57,14 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app.state.services = svc
     _publish_security_schemes(app, settings.api_key_header)
     install_error_handlers(app)
-    for router in (keys.router, sql.router, semantic.router, health.router, ops.router):
+    for router in (
+        keys.router,
+        sql.router,
+        semantic.router,
+        chat.router,
+        health.router,
+        ops.router,
+    ):
         # flat, not include_router: FastAPI matches nested routers about 40% slower per request
         app.router.routes.extend(router.routes)
     # add_middleware wraps: the last one added is the outermost

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from lakechat.assistant.service import Assistant
+from lakechat.assistant.sessions import SessionStore
 from lakechat.observability.health import (
     HealthMonitor,
     cache_check,
@@ -37,8 +39,22 @@ class AppServices:
     health: HealthMonitor
     models: ModelRegistry
     result_cache: ResultCache | None
+    sessions: SessionStore
     #: what "today" is for relative time ranges; tests replace it
     clock: Callable[[], datetime] = utcnow
+    #: built from the fields above, so a copy made with another clock
+    #: (``dataclasses.replace(services, clock=...)``) gets an assistant on that clock
+    assistant: Assistant = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        assistant = Assistant(
+            self.models,
+            self.warehouse,
+            self.settings,
+            self.result_cache,
+            clock=self.clock,
+        )
+        object.__setattr__(self, "assistant", assistant)
 
     @classmethod
     def build(cls, settings: Settings) -> AppServices:
@@ -66,4 +82,5 @@ class AppServices:
             ),
             models=ModelRegistry(model_folders(settings.models_path, settings.home)),
             result_cache=build_result_cache(settings),
+            sessions=SessionStore(store, settings.session_timeout_hours),
         )

@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from lakechat import __version__
 from lakechat.cli import (
+    ask_cmd,
     config_cmd,
     db_cmd,
     keys_cmd,
@@ -37,6 +38,8 @@ app.command("serve")(serve_cmd.serve)
 app.add_typer(serve_cmd.demo_app, name="demo")
 app.command("sql")(sql_cmd.sql)
 app.command("query")(query_cmd.query)
+app.command("ask")(ask_cmd.ask)
+app.command("chat")(ask_cmd.chat)
 
 
 @app.callback()

@@ -41,6 +41,22 @@ REQUEST_LOG_DROPPED = Counter(
     "lakechat_request_log_dropped_total", "Request-log rows dropped because the buffer was full."
 )
 
+ASSISTANT_ANSWERS = Counter(
+    "lakechat_assistant_answers_total",
+    "Chat answers, by status (answered, clarify, refused, error).",
+    ["status"],
+)
+ASSISTANT_LATENCY = Histogram(
+    "lakechat_assistant_latency_seconds",
+    "Time from a chat message to its answer: interpreting, compiling and running the query.",
+    buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+ASSISTANT_FEEDBACK = Counter(
+    "lakechat_assistant_feedback_total",
+    "Feedback on chat answers, by rating (up, down).",
+    ["rating"],
+)
+
 
 def render_metrics() -> tuple[bytes, str]:
     """The exposition text for /metrics and its content type."""

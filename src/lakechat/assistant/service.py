@@ -1,0 +1,263 @@
+"""Ask the assistant: interpret, execute through the semantic layer or the SQL guard, and
+answer in the one contract every surface uses.
+
+    {status: answered|clarify|refused|error, answer, plan, sql, columns: [{name, type}],
+     rows: [[...]], row_count, truncated, chart, sources, confidence, domain, suggestions,
+     session_id, request_id, latency_ms}
+
+The interpreter and the value index follow the model registry: an edited model is read
+again, and its values are listed once per model version.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+
+from lakechat.assistant.charts import ChartColumn, chart_for
+from lakechat.assistant.interpreter import Interpreter
+from lakechat.assistant.plans import Clarify, Help, Plan, Refuse, SemanticPlan, SqlRun, plan_json
+from lakechat.assistant.suggestions import suggest
+from lakechat.assistant.values import ValueIndex, read_values
+from lakechat.assistant.wording import describe
+from lakechat.errors import FeatureDisabled, LakechatError
+from lakechat.security.principals import Principal
+from lakechat.semantic.cache import ResultCache
+from lakechat.semantic.model import Format
+from lakechat.semantic.registry import ModelRegistry
+from lakechat.semantic.service import answer as semantic_answer
+from lakechat.semantic.timerange import today_in, zone
+from lakechat.settings import Settings
+from lakechat.store.types import utcnow
+from lakechat.warehouse.base import Warehouse
+from lakechat.warehouse.guarded import principal_allow_list, run_sql
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Built:
+    stamp: tuple[str, ...]
+    interpreter: Interpreter
+    indexed: dict[str, set[str]]
+
+
+@dataclass
+class Assistant:
+    registry: ModelRegistry
+    warehouse: Warehouse
+    settings: Settings
+    cache: ResultCache | None = None
+    clock: Callable[[], datetime] = utcnow
+    _built: _Built | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    # the interpreter over the current models ---------------------------------------------
+    def interpreter(self) -> tuple[Interpreter, dict[str, set[str]]]:
+        models = self.registry.all()
+        stamp = tuple(f"{m.id}:{m.digest}" for m in models)
+        with self._lock:
+            if self._built is None or self._built.stamp != stamp:
+                index = ValueIndex()
+                indexed: dict[str, set[str]] = {}
+                for model in models:
+                    found = read_values(
+                        model, self.warehouse, timeout_seconds=self.settings.query_timeout_seconds
+                    )
+                    index.add(model, found)
+                    indexed[model.id] = set(found)
+                self._built = _Built(stamp, Interpreter(models, index), indexed)
+            return self._built.interpreter, self._built.indexed
+
+    def today(self) -> date:
+        return today_in(self.clock(), zone(self.settings.query_timezone))
+
+    def interpret(self, message: str, previous: SemanticPlan | None = None) -> Plan:
+        interpreter, _ = self.interpreter()
+        return interpreter.interpret(message, today=self.today(), previous=previous)
+
+    # asking ---------------------------------------------------------------------------------
+    def ask(
+        self,
+        message: str,
+        principal: Principal,
+        *,
+        previous: SemanticPlan | None = None,
+        session_id: str | None = None,
+        request_id: str | None = None,
+        on_stage: Callable[[str], None] | None = None,
+    ) -> dict[str, Any]:
+        started = time.perf_counter()
+        stage = on_stage or (lambda _: None)
+        stage("interpreting")
+        interpreter, indexed = self.interpreter()
+        today = self.today()
+        plan = interpreter.interpret(message, today=today, previous=previous)
+        result = _blank(plan)
+        try:
+            if isinstance(plan, SemanticPlan):
+                stage("compiling")
+                result.update(self._semantic(plan, principal, stage))
+                result["suggestions"] = suggest(
+                    plan,
+                    self.registry.get(plan.model),
+                    indexed.get(plan.model, set()),
+                    lambda text, prior: interpreter.interpret(text, today=today, previous=prior),
+                )
+            elif isinstance(plan, SqlRun):
+                stage("executing")
+                result.update(self._sql(plan, principal))
+            elif isinstance(plan, Clarify):
+                result.update(
+                    status="clarify", answer=plan.question, suggestions=list(plan.options)
+                )
+            elif isinstance(plan, Help):
+                result.update(status="answered", answer=plan.text, suggestions=list(plan.examples))
+                result["confidence"] = 1.0
+            elif isinstance(plan, Refuse):
+                result.update(status="refused", answer=plan.reason)
+                result["suggestions"] = list(interpreter.help().examples[:3])
+        except LakechatError as exc:
+            result.update(status="error", answer=exc.message, error={"code": exc.code})
+            result["confidence"] = 0.0
+        result.update(
+            session_id=session_id,
+            request_id=request_id,
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        stage("answer")
+        encoded: dict[str, Any] = to_jsonable_python(result)
+        return encoded
+
+    def _semantic(
+        self, plan: SemanticPlan, principal: Principal, stage: Callable[[str], None]
+    ) -> dict[str, Any]:
+        stage("executing")
+        found = semantic_answer(
+            self.registry,
+            self.warehouse,
+            plan.query,
+            principal,
+            self.settings,
+            self.cache,
+            self.clock,
+        )
+        model = self.registry.get(plan.model)
+        columns = found["columns"]
+        names = [c["name"] for c in columns]
+        rows = [[row[n] for n in names] for row in found["rows"]]
+        text = describe(model, plan.query, columns, rows, found.get("time_range"), plan.assumptions)
+        if found["warnings"]:
+            text += " " + " ".join(found["warnings"])
+        return {
+            "status": "answered",
+            "answer": text,
+            "sql": found["stats"]["sql"],
+            "columns": [{"name": c["name"], "type": c["type"]} for c in columns],
+            "rows": rows,
+            "row_count": found["stats"]["row_count"],
+            "truncated": found["stats"]["truncated"],
+            "chart": chart_for(
+                _chart_columns(model, plan, columns),
+                rows,
+                title=text.split(":")[0].split(".")[0],
+                prefer=plan.chart,
+            ),
+            "sources": [
+                {"type": "semantic_model", "name": plan.model, "source": model.view.source}
+            ],
+            "time_range": found.get("time_range"),
+            "cached": found["stats"]["cached"],
+        }
+
+    def _sql(self, plan: SqlRun, principal: Principal) -> dict[str, Any]:
+        if not self.settings.feature_sql_execution:
+            raise FeatureDisabled("raw SQL is turned off here (FEATURE_SQL_EXECUTION=false)")
+        if not principal.has_scope("data:sql"):
+            return {
+                "status": "refused",
+                "answer": "Running your own SQL needs a key with the data:sql scope; "
+                "ask in plain language instead.",
+            }
+        outcome = run_sql(
+            self.warehouse,
+            plan.sql,
+            allowed_tables=principal_allow_list(principal, self.settings.table_access),
+            max_rows=self.settings.query_max_rows,
+            timeout_seconds=self.settings.query_timeout_seconds,
+        )
+        shown = outcome.as_json()
+        return {
+            "status": "answered",
+            "answer": f"The statement returned {shown['row_count']} row"
+            f"{'s' if shown['row_count'] != 1 else ''}.",
+            "sql": shown["sql"],
+            "columns": shown["columns"],
+            "rows": shown["rows"],
+            "row_count": shown["row_count"],
+            "truncated": shown["truncated"],
+            "sources": [{"type": "table", "name": t} for t in outcome.verdict.tables],
+            "confidence": 1.0,
+        }
+
+
+def _blank(plan: Plan) -> dict[str, Any]:
+    return {
+        "status": "answered",
+        "answer": "",
+        "plan": plan_json(plan),
+        "sql": None,
+        "columns": [],
+        "rows": [],
+        "row_count": 0,
+        "truncated": False,
+        "chart": None,
+        "sources": [],
+        "confidence": plan.confidence if isinstance(plan, SemanticPlan) else 0.0,
+        "domain": "data",
+        "suggestions": [],
+    }
+
+
+def _chart_columns(
+    model: Any, plan: SemanticPlan, columns: list[dict[str, Any]]
+) -> list[ChartColumn]:
+    view = model.view
+    dims = {d.name: d for d in view.dimensions}
+    measures = {m.name: m for m in view.measures}
+    outputs = {d.output: d for d in plan.query.dimensions}
+    metric_outputs = {m.output: m for m in plan.query.metrics}
+    charted = []
+    for c in columns:
+        fmt = Format.model_validate(c["format"]) if c.get("format") else None
+        if c["name"] in outputs:
+            ref = outputs[c["name"]]
+            dim = dims[ref.name]
+            is_time = dim.format is not None and dim.format.type in ("date", "date_time")
+            charted.append(
+                ChartColumn(
+                    c["name"],
+                    "dimension",
+                    dim.display_name or dim.name,
+                    ref.time_grain,
+                    is_time,
+                    fmt,
+                )  # fmt: skip
+            )
+        else:
+            ref_m = metric_outputs[c["name"]]
+            measure = measures[ref_m.name]
+            title = measure.display_name or measure.name
+            if ref_m.calculation:
+                title = f"{title} ({ref_m.calculation.replace('_', ' ')})"
+            charted.append(
+                ChartColumn(c["name"], "metric", title, None, False, fmt, ref_m.calculation)
+            )
+    return charted
