@@ -131,7 +131,7 @@ def test_sessions_are_their_owners_alone(client: TestClient, key: str) -> None:
     ):
         assert response.status_code == 404, response.text
         error = response.json()["error"]
-        assert error["code"] == "not_found" and "leave out session_id" in error["message"]
+        assert error["code"] == "not_found" and "leaving out the session id" in error["message"]
         assert error["request_id"] == response.headers["X-Request-ID"]
     assert client.get(f"/sessions/{sid}", headers={"X-API-Key": key}).status_code == 200
 

@@ -327,6 +327,17 @@ def test_the_report_counts_tags_and_flags_confident_wrong_numbers() -> None:
     assert rows[0][1] == "wrong rows: 0 of 1 row found; the answer has 1 row"
 
 
+def test_excerpts_show_numbers_and_days_plainly() -> None:
+    warehouse = FakeWarehouse({"SELECT g": [(date(1995, 1, 1), Decimal("100.50"))] * 4})
+    ask = FakeAssistant({"q": answered(["month", "revenue"], [["1995-01-01", 1]])})
+    result = run_eval([case(question="q", gold_sql="SELECT g")], ask, warehouse, today=TODAY)
+    failure = result.results[0]
+    assert failure.expected == (
+        '[["1995-01-01", 100.5], ["1995-01-01", 100.5], ["1995-01-01", 100.5], ...] (4 rows)'
+    )
+    assert (failure.got, failure.reason) == ('[["1995-01-01", 1]]', "wrong rows")
+
+
 def test_a_clean_run_passes_the_gate() -> None:
     ask = FakeAssistant({"q": answered(["n"], [[1]])})
     report = run_eval([case(question="q", gold_rows=[[1]])], ask, FakeWarehouse({}), today=TODAY)

@@ -146,7 +146,7 @@ def test_a_session_is_its_owners_alone(sessions: SessionStore) -> None:
                 attempt()
             # told exactly what an unknown id is told: nothing about whose it is
             assert "alice" not in caught.value.message
-    with pytest.raises(NotFound, match=r"no chat session 'nope'.*leave out session_id"):
+    with pytest.raises(NotFound, match=r"no chat session 'nope'.*leaving out the session id"):
         sessions.open("nope", ALICE)
     assert sessions.history(sid, ALICE).total == 2
 

@@ -10,6 +10,7 @@ lowers the confidence; two equally likely measures make a Clarify instead of a g
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 
@@ -20,6 +21,7 @@ from lakechat.assistant.reading import Found
 from lakechat.assistant.text import STOPWORDS, singular
 from lakechat.assistant.timephrases import TimeMention
 from lakechat.assistant.values import ValueIndex
+from lakechat.assistant.vocabulary import Term
 from lakechat.errors import BadRequest
 from lakechat.semantic.loader import LoadedModel
 from lakechat.semantic.model import Dimension, Measure
@@ -175,13 +177,16 @@ _PREPOSITIONS = {"by", "via", "in", "on", "through", "during", "between", "from"
 _FOLLOWUP_OPENERS = re.compile(
     r"^(?:and|what about|how about|what if|only|just|now|instead|also|but|same|then|ok|okay|"
     r"for|in|by|per|show (?:me )?(?:the |only )?(?:top|bottom)|make it|as a|with|without|"
-    r"excluding|except|limit|sort|top|bottom|split|break)\b",
+    r"excluding|except|limit|sort|top|bottom|split|break|add|plus|drop|remove|switch|change)\b",
     re.IGNORECASE,
 )
 _ALSO = ("also", "as well", "too", "add", "plus", "and also", "along with")
 _SHARE = re.compile(r"\b(?:share|percentage|percent|proportion|fraction)\b|%\s*of\b", re.I)
 _GROWTH = re.compile(r"\b(?:growth|grow|grew|growing|change|changed|increase|decrease)\b", re.I)
 _SORT = re.compile(r"\b(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?)\s+by\b", re.IGNORECASE)
+_AGGREGATE_WORDS = re.compile(
+    r"\b(?:total|sum|average|avg|mean|median|p\d\d|percentile|max|maximum|min|minimum)\b", re.I
+)
 _COUNTING = re.compile(r"\b(?:how many|number of|count|counts|total number)\b", re.IGNORECASE)
 #: verbs that say which date a time phrase is about, as the word stems to look for in the
 #: time dimensions' names and synonyms
@@ -204,11 +209,20 @@ def build(
 ) -> Plan | None:
     """The plan for ``q``; None when nothing in it names anything a model has."""
     followup = previous is not None and previous.model in models and _is_followup(q, previous)
-    model_id = _choose_model(q, models, previous.model if followup and previous else None)
+    try:
+        model_id = _choose_model(q, models, previous.model if followup and previous else None)
+    except _Ambiguous as tie:
+        clarify = _model_clarify(q, models, tie.models)
+        if clarify is not None:
+            return clarify
+        model_id = tie.models[-1]
     if model_id is None:
         if _COUNTING.search(q.text):
             return _count_clarify(q, models)
-        if q.times.mentions and re.search(r"\b(?:total|sum|how much|overall)\b", q.text, re.I):
+        asks_a_number = _AGGREGATE_WORDS.search(q.text) or re.search(
+            r"\b(?:how much|overall)\b", q.text, re.I
+        )
+        if asks_a_number or q.ranking is not None or q.times.grains:
             return _measure_clarify(q, models)
         return None
     model = models[model_id]
@@ -250,13 +264,20 @@ class _Builder:
         self.ranked_groups: list[tuple[str, str | None]] = []  # "top 5 customers"
         self.singular_target = False  # "which nation" (one row) vs "which nations"
         self.refusal: str | None = None
+        self.previous_range = dict(draft.time_range) if draft.time_range else None
         self.boolean_filters: dict[str, bool] = {}
         #: the words that named a dimension grouped outside "by ...": "nation", "brands"
         self.group_words: dict[str, str] = {}
 
     # helpers ------------------------------------------------------------------------
+    def _own(self, f: Found) -> list[Term]:
+        """``f``'s terms in this model: its own spellings first, else plurals and singulars
+        ("users" is another model's measure, and here the plural of the user dimension)."""
+        own = [t for t in f.terms if t.model == self.model.id]
+        return own or [t for t in f.all_terms if t.model == self.model.id]
+
     def _terms(self, f: Found) -> list[str]:
-        return [t.name for t in f.terms if t.model == self.model.id]
+        return [t.name for t in self._own(f)]
 
     def _hits(self, f: Found) -> list[str]:
         return [h.dimension for h in f.values if h.model == self.model.id]
@@ -265,7 +286,7 @@ class _Builder:
         return [n for n in self._terms(f) if n in self.measures_by_name]
 
     def _dimension_terms(self, f: Found, every: bool = False) -> list[str]:
-        pool = f.all_terms if every else f.terms
+        pool = f.all_terms if every else self._own(f)
         names = [t.name for t in pool if t.model == self.model.id and t.name in self.dims_by_name]
         return sorted(set(names), key=lambda n: list(self.dims_by_name).index(n))
 
@@ -296,12 +317,15 @@ class _Builder:
         new_dims = self._groupings()
         new_where = self._values()
         self._thresholds(new_measures)
+        self._happened(new_measures)
         if self.followup:
             if new_measures:
                 keep = self.q.has(*_ALSO)
                 d.measures = (d.measures if keep else []) + [
                     m for m in new_measures if m not in d.measures
                 ]
+                names = {n for n, _ in d.measures} | {n for n, _ in d.dimensions}
+                d.order = [(f, o) for f, o in d.order if f in names]
             if new_dims and self.q.has("instead"):
                 d.dimensions = []
         else:
@@ -313,7 +337,11 @@ class _Builder:
         for dim, truth in self.boolean_filters.items():
             d.where[dim] = ("in", [truth])
         if not d.measures and not self._listing():
-            return self._no_measure()
+            counted = self._row_count()
+            if counted is None:
+                return self._no_measure()
+            d.measures = [(counted.name, None)]
+            d.assume(f"counted {(counted.display_name or counted.name).lower()}", 0.9)
         self._times()
         if self.refusal:
             return Refuse(reason=self.refusal)
@@ -354,8 +382,10 @@ class _Builder:
                 continue
             if self._dimension_terms(f) and self._grouping_context(f):
                 continue  # "by discount": the dimension
-            if found and self._qualified(f):
+            if (found or (self.followup and self.draft.measures)) and self._qualified(f):
                 continue  # "revenue from urgent orders": "orders" is what "urgent" describes
+            if self._hits(f) and self.followup and self.q.has("only", "just", "ones", "the"):
+                continue  # "only the failed ones": the status FAILED, not failed queries
             if len(names) > 1:
                 return self._clarify_measure(f, names)
             self.handled.add(id(f))
@@ -400,6 +430,9 @@ class _Builder:
                 self.draft.matches[:] = [m for m in self.draft.matches if m.phrase != f.text]
                 self._group(f, dims[0])
                 self.singular_target = singular(f.text.lower()) == f.text.lower()
+
+    def _after_value(self, f: Found) -> bool:
+        return any(g.end == f.start and self._hits(g) for g in self.items if g is not f)
 
     def _qualified(self, f: Found) -> bool:
         """The word before ``f`` is a value or a dimension ("urgent orders", "Asian
@@ -496,6 +529,9 @@ class _Builder:
             dim = dims[0]
             if self._hits(f) and not self._grouping_context(f):
                 continue  # "returned items": the value R of return flag, not the flag itself
+            if self._after_value(f) and not self._grouping_context(f):
+                self.handled.add(id(f))
+                continue  # "advanced modules": the modules the value describes, not each one
             if dim in self.time_dims and not self._grouping_context(f):
                 mention = self._mention_near(f)
                 if mention is not None:
@@ -602,7 +638,8 @@ class _Builder:
     def _thresholds(self, new_measures: list[tuple[str, str | None]]) -> None:
         for t in self.q.thresholds:
             target = self._nearest_term(t.start, t.end)
-            if target is None:
+            if target is None or (self.model.id, target) in self.values.dimensions():
+                # "nations with more than 600": a count, not a nation name above 600
                 names = [n for n, _ in new_measures] or [n for n, _ in self.draft.measures]
                 if not names:
                     continue
@@ -618,6 +655,18 @@ class _Builder:
                     new_measures.append((target, None))
             else:
                 self.draft.where[target] = (t.op, [t.value])
+
+    def _happened(self, new_measures: list[tuple[str, str | None]]) -> None:
+        """ "Which jobs failed today?": the jobs with at least one failure, not every job."""
+        if not self.ranked_groups:
+            return
+        for f in self.items:
+            names = self._measure_terms(f)
+            if not names or not f.text.lower().endswith("ed") or f.end - f.start != 1:
+                continue
+            grouped = [g for g in self.items if g.end == f.start and id(g) in self.handled]
+            if grouped and (names[0], None) in new_measures:
+                self.draft.having.append({"field": names[0], "op": "gt", "value": 0})
 
     def _row_dimension(self, target: str, new_measures: list[tuple[str, str | None]]) -> str | None:
         """ "How many lines had a quantity above 45": with nothing grouped and another measure
@@ -660,6 +709,8 @@ class _Builder:
                 f"({', '.join(m.text for m in mentions) or 'a time grain'})"
             )
             return
+        if mentions and self.followup:
+            mentions = [self._in_previous_year(m) for m in mentions]
         if mentions:
             dims = [self._mention_dimension(m) for m in mentions]
             dim = dims[0]
@@ -683,14 +734,32 @@ class _Builder:
             d.matches.append(Match(phrase=g.text, kind="grain", target=g.grain))
         for c in times.comparisons:
             self._comparison(c)
-        if (
-            not times.comparisons
-            and _GROWTH.search(self.q.text)
-            and any(g for _, g in d.dimensions if g)
-        ):
-            base = d.measures[0][0] if d.measures else None
-            if base:
+        grained = any(g for _, g in d.dimensions if g)
+        base = next((n for n, c in d.measures if c is None), None)
+        if not times.comparisons and _GROWTH.search(self.q.text) and base:
+            if grained:
                 d.add_measure(base, "growth")
+            elif d.time_range is not None:
+                # "how much did spend grow last month": against the month before
+                d.add_measure(base, "previous_period")
+                d.add_measure(base, "growth")
+
+    def _in_previous_year(self, m: TimeMention) -> TimeMention:
+        """ "How many orders in March 1997?" then "and in April?": April 1997, not this April."""
+        previous = (self.previous_range or {}).get("range")
+        if not isinstance(m.range, tuple) or re.search(r"\b\d{4}\b", m.text):
+            return m
+        if not isinstance(previous, list | tuple) or len(previous) != 2:
+            return m
+        year = int(str(previous[0])[:4])
+        first, last = (date.fromisoformat(d) for d in m.range)
+        if first.year != self.q.today.year or first.year == year:
+            return m
+        try:
+            moved = (first.replace(year=year).isoformat(), last.replace(year=year).isoformat())
+        except ValueError:  # 29 February
+            return m
+        return dataclasses.replace(m, range=moved, label=f"{m.label} {year}")
 
     def _comparison(self, c: object) -> None:
         from lakechat.assistant.timephrases import Comparison
@@ -755,7 +824,12 @@ class _Builder:
         names = [n for n, c in new_measures if c is None] or [
             n for n, c in self.draft.measures if c is None
         ]
-        if names:
+        fractions = [
+            n
+            for n in names
+            if (m := self.measures_by_name[n]).format and m.format.type == "percentage"
+        ]
+        if names and not fractions:
             self.draft.add_measure(names[0], "share_of_total")
             new_measures.append((names[0], "share_of_total"))
 
@@ -768,6 +842,7 @@ class _Builder:
         d.order = [(base, r.direction)]
         if r.count is not None:
             d.limit = r.count
+            self._without_blanks()
         elif len(d.dimensions) == 1:
             # "which nation had the most", "the best month": one row; "which nations": all
             word = self.group_words.get(d.dimensions[0][0])
@@ -775,6 +850,13 @@ class _Builder:
                 word = next((g.text for g in self.q.times.grains), None)
             if word and singular(word.lower()) == word.lower() and not self.followup:
                 d.limit = 1
+                self._without_blanks()
+
+    def _without_blanks(self) -> None:
+        """ "Top 5 jobs": usage with no job is not a job, so it is not ranked among them."""
+        for name, grain in self.draft.dimensions:
+            if grain is None and name not in self.draft.where and name not in self.time_dims:
+                self.draft.where[name] = ("is_not_null", [])
 
     def _sorting(self) -> None:
         d = self.draft
@@ -827,9 +909,27 @@ class _Builder:
         """ "Which regions are there?", "list the market segments": the values themselves."""
         return (
             bool(self.draft.dimensions)
+            and not any(self._grouping_context(f) for f in self.items)
             and not _COUNTING.search(self.q.text)
-            and not (self.followup)
+            and not _AGGREGATE_WORDS.search(self.q.text)
+            and self.q.ranking is None
+            and not self.followup
         )
+
+    def _row_count(self) -> Measure | None:
+        """ "Failed logins by source IP": values name things that happened; count them."""
+        if not self.draft.where or self.followup:
+            return None
+        # only for values that name happenings ("logins", "table reads"), not places
+        events = [
+            f
+            for f in self.items
+            if self._hits(f)
+            and (f.text.lower().endswith("s") or any(h.via_synonym for h in f.values))
+        ]
+        if not events:
+            return None
+        return next((m for m in self.view.measures if m.expr.strip().upper() == "COUNT(*)"), None)
 
     def _no_measure(self) -> Plan | None:
         if not self.items and not self.q.times.mentions:
@@ -859,15 +959,26 @@ class _Builder:
 def _is_followup(q: Question, previous: SemanticPlan) -> bool:
     if _FOLLOWUP_OPENERS.search(q.text) or q.has("instead", "same", "those", "that", "these"):
         return True
+    if _chart(q) is not None:
+        return True
     return not q.reading.measures()
 
 
 def _choose_model(q: Question, models: dict[str, LoadedModel], previous: str | None) -> str | None:
     scores: dict[str, float] = {}
     measures: dict[str, int] = {}
+    ranking = q.ranking
     for f in q.reading.found:
         seen: set[str] = set()
-        for t in f.terms:
+        terms = f.terms
+        ranked = (
+            ranking is not None
+            and ranking.explicit
+            and (0 <= q.words[f.start].start - ranking.end <= 2)
+        )
+        if ranked and any(t.kind == "dimension" for t in f.all_terms):
+            terms = tuple(t for t in f.all_terms if t.kind == "dimension")  # "top 5 users"
+        for t in terms:
             if t.model in seen:
                 continue
             seen.add(t.model)
@@ -888,10 +999,39 @@ def _choose_model(q: Question, models: dict[str, LoadedModel], previous: str | N
         view = models[model_id].view if model_id in models else None
         return len(view.measures) + len(view.dimensions) if view else 0
 
-    return max(
-        scores,
-        key=lambda m: (round(scores[m], 6), measures.get(m, 0), size(m)),
+    ranked = sorted(scores, key=lambda m: (round(scores[m], 6), measures.get(m, 0), size(m)))
+    best = ranked[-1]
+    tied = [m for m in ranked if (round(scores[m], 6), measures.get(m, 0)) == (
+        round(scores[best], 6), measures.get(best, 0))]  # fmt: skip
+    if previous is None and len(tied) > 1 and measures.get(best, 0):
+        raise _Ambiguous(tied)
+    return best
+
+
+class _Ambiguous(Exception):
+    """Two models answer the message equally well with different measures."""
+
+    def __init__(self, models: list[str]) -> None:
+        super().__init__(models)
+        self.models = models
+
+
+def _model_clarify(q: Question, models: dict[str, LoadedModel], tied: list[str]) -> Clarify | None:
+    """ "median duration by day": of job runs or of queries? None when every tied model
+    means the same measure (tpch_sales and tpch_orders both count orders)."""
+    choices: list[tuple[str, str, str]] = []  # (phrase, display name, model)
+    for f in q.reading.measures():
+        for t in f.terms:
+            if t.model in tied and t.kind == "measure":
+                measure = next(m for m in models[t.model].view.measures if m.name == t.name)
+                choices.append((f.text, measure.display_name or measure.name, t.model))
+    if len({display for _, display, _ in choices}) <= 1:
+        return None
+    options = tuple(
+        dict.fromkeys(q.text.replace(phrase, display, 1) for phrase, display, _ in choices)
     )
+    listed = " or ".join(f"{display} ({model})" for _, display, model in choices)
+    return Clarify(question=f"Do you mean {listed}?", options=options[:4])
 
 
 def _count_clarify(q: Question, models: dict[str, LoadedModel]) -> Clarify | None:
@@ -907,14 +1047,15 @@ def _count_clarify(q: Question, models: dict[str, LoadedModel]) -> Clarify | Non
 
 def _measure_clarify(q: Question, models: dict[str, LoadedModel]) -> Clarify:
     """ "What's the total for 1995?": a time but no measure; offer each model's first one."""
-    when = q.times.mentions[0].label
+    when = q.times.mentions[0].label if q.times.mentions else ""
     biggest = sorted(models.values(), key=lambda m: -len(m.view.measures) - len(m.view.dimensions))
     options = [
         f"{m.view.measures[0].display_name or m.view.measures[0].name} {when}"
         for m in biggest
         if m.view.measures and m.view.extras.default_time_dimension
     ]
-    return Clarify(question=f"The total of what {when}?", options=tuple(options[:4]))
+    asked = f"Which measure {when}?" if when else "Which measure do you mean?"
+    return Clarify(question=asked, options=tuple(o.strip() for o in options[:4]))
 
 
 def _chart(q: Question) -> str | None:

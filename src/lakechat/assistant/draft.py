@@ -68,6 +68,8 @@ class Draft:
                 conditions.append(
                     {"field": dim, "op": "eq" if op == "in" else "ne", "value": values[0]}
                 )
+            elif op in ("is_null", "is_not_null"):
+                conditions.append({"field": dim, "op": op})
             elif op in ("in", "not_in", "between"):
                 conditions.append({"field": dim, "op": op, "value": values})
             else:

@@ -713,10 +713,14 @@ def _confidence(value: Any) -> float | None:
 
 
 def _excerpt(rows: Sequence[Sequence[Any]]) -> str:
-    shown = json.dumps([list(row) for row in rows[:_EXCERPT_ROWS]], default=str)
+    shown = json.dumps([list(row) for row in rows[:_EXCERPT_ROWS]], default=_plain)
     if len(rows) > _EXCERPT_ROWS:
         shown = shown[:-1] + f", ...] ({_rows(len(rows))})"
     return _shorten(shown)
+
+
+def _plain(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else str(value)
 
 
 def _shorten(text: str) -> str:

@@ -62,6 +62,12 @@ def is_sql(message: str) -> bool:
     return bool(_SQL.search(message))
 
 
+def chart_span(message: str) -> tuple[int, int] | None:
+    """Where the chart request is, so "line" in "as a line chart" is not read as a measure."""
+    match = _CHART.search(message)
+    return (match.start(), match.end()) if match else None
+
+
 def chart_kind(message: str) -> str | None:
     """ "line", "bar" or "table" when the message asks for that presentation."""
     match = _CHART.search(message)

@@ -12,7 +12,6 @@ No language model is involved; the same plan types are what a model-backed path 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -22,7 +21,7 @@ from lakechat.assistant.context import Question
 from lakechat.assistant.numbers import find_ranking, find_thresholds
 from lakechat.assistant.plans import Help, Plan, Refuse, SemanticPlan, SqlRun
 from lakechat.assistant.reading import read
-from lakechat.assistant.text import STOPWORDS, singular, words
+from lakechat.assistant.text import STOPWORDS, is_english, words
 from lakechat.assistant.timephrases import GrainMention, TimeFindings, TimeMention, find_times
 from lakechat.assistant.values import ValueIndex
 from lakechat.assistant.vocabulary import Vocabulary
@@ -67,6 +66,9 @@ class Interpreter:
         ranking = find_ranking(text, spans)
         thresholds = find_thresholds(text, spans)
         taken = spans + [(t.start, t.end) for t in thresholds]
+        chart = intents.chart_span(text)
+        if chart is not None:
+            taken.append(chart)
         if ranking is not None:
             taken.append((ranking.start, ranking.end))
             if ranking.also:
@@ -77,14 +79,6 @@ class Interpreter:
             for i, w in enumerate(found_words)
             if any(w.start < end and start < w.end for start, end in taken)
         }
-        # a verb that picks the time dimension ("shipped in 1995") is not a value ("shipped")
-        for mention in times.mentions:
-            if mention.verb:
-                used |= {
-                    i
-                    for i, w in enumerate(found_words)
-                    if w.end <= mention.start and w.norm == mention.verb.lower()
-                }
         reading = read(found_words, used, self.vocabulary, self.values)
         return Question(
             text, today, found_words, reading, times, ranking, thresholds, frozenset(used)
@@ -109,7 +103,11 @@ class Interpreter:
 
 
 #: "1994 revenue", "1995's orders": a year right before what it limits
-_BARE_YEAR = re.compile(r"\b(?P<year>19[5-9]\d|20\d\d)(?:'s)?(?=\s+[a-z])", re.IGNORECASE)
+_BARE_YEAR = re.compile(
+    r"(?:\b(?P<lead>only|just|and|or|but|about)\s+)?\b(?P<year>19[5-9]\d|20\d\d)(?:'s)?"
+    r"(?=\s+[a-z]|\s*[?.!,]?\s*$)",
+    re.IGNORECASE,
+)
 _NOT_BEFORE_YEAR = {"size", "top", "bottom", "first", "last", "order", "key", "customer", "part",
                     "supplier", "number", "id", "no", "than", "over", "under", "above", "below",
                     "least", "most", "#", "to", "and", "from", "between"}  # fmt: skip
@@ -135,12 +133,18 @@ def _more_times(text: str, times: TimeFindings) -> TimeFindings:
 
     mentions = list(times.mentions)
     for m in _BARE_YEAR.finditer(text):
-        before = text[: m.start()].split()
-        if free(m.start(), m.end()) and (not before or before[-1].lower() not in _NOT_BEFORE_YEAR):
+        start = m.start("year")
+        before = text[:start].split()
+        at_end = not re.match(r"\s+[a-z]", text[m.end() :], re.IGNORECASE)
+        if at_end and not m["lead"] and len(before) > 0:
+            continue  # "more than 1995" at the end: a number, unless "only 1995"
+        if free(start, m.end()) and (
+            not before or before[-1].lower() not in _NOT_BEFORE_YEAR or m["lead"]
+        ):
             year = m["year"]
             mentions.append(
                 TimeMention(
-                    m.start(), m.start() + 4, year, (f"{year}-01-01", f"{year}-12-31"), f"in {year}"
+                    start, start + 4, year, (f"{year}-01-01", f"{year}-12-31"), f"in {year}"
                 )
             )
     grains = list(times.grains)
@@ -159,17 +163,5 @@ def _gibberish(question: Question) -> bool:
     plain = [w.norm for w in question.words if w.norm.isalpha()]
     if not plain:
         return True
-    known = sum(1 for w in plain if w in STOPWORDS or _english(w))
+    known = sum(1 for w in plain if w in STOPWORDS or is_english(w))
     return known * 2 < len(plain)
-
-
-@functools.cache
-def _english_words() -> frozenset[str]:
-    from english_words import get_english_words_set
-
-    return frozenset(get_english_words_set(["web2"], lower=True))
-
-
-def _english(word: str) -> bool:
-    words = _english_words()
-    return word in words or singular(word) in words

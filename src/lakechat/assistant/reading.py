@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import process
 
-from lakechat.assistant.text import STOPWORDS, Word
+from lakechat.assistant.text import STOPWORDS, Word, is_english
 from lakechat.assistant.values import ValueHit, ValueIndex
 from lakechat.assistant.vocabulary import Term, Vocabulary, closeness
 
@@ -69,10 +69,16 @@ def read(words: list[Word], used: set[int], vocabulary: Vocabulary, values: Valu
         reading.found.append(shared)
         taken.add(shared.start)
     for i, word in enumerate(words):
-        if i in taken or word.norm in _NOT_FUZZY or len(word.norm) < 4 or word.norm.isdigit():
+        if i in taken or word.norm in _NOT_FUZZY or word.norm.isdigit():
             continue
-        if word.norm.endswith(("ed", "ing")):
-            continue  # "supplied" is a verb, not a misspelt "supplier"
+        if len(word.norm) < 4:
+            pair = _fuzzy_pair(words, i, taken, vocabulary)  # "p95 latncy"
+            if pair is not None:
+                reading.found.append(pair)
+                taken |= {i, i + 1}
+            continue
+        if word.norm.endswith(("ed", "ing")) or is_english(word.norm):
+            continue  # "supplied", "make": real words, not a misspelt "supplier" or "maker"
         fuzzy = _fuzzy_at(words, i, taken, vocabulary, values)
         if fuzzy is not None:
             reading.found.append(fuzzy)
@@ -100,6 +106,24 @@ def _ellipses(
     return shared
 
 
+_BE = {"was", "were", "been", "being", "got", "are", "is", "get", "have", "has", "had"}
+
+
+def _passive_at(words: list[Word], i: int, used: set[int], vocabulary: Vocabulary) -> Found | None:
+    """ "modules were assigned": the measure "assigned modules" asked in the passive."""
+    if i + 2 >= len(words) or {i + 1, i + 2} & used or words[i + 1].norm not in _BE:
+        return None
+    participle = words[i + 2].norm
+    if not participle.endswith("ed"):
+        return None
+    terms = vocabulary.exact(f"{participle} {words[i].norm}") or vocabulary.exact(
+        f"{words[i].norm} {participle}"
+    )
+    if not terms:
+        return None
+    return Found(i, i + 3, _text(words, i, i + 3), tuple(terms), (), 1.0, tuple(terms))
+
+
 def _longest_at(
     words: list[Word],
     i: int,
@@ -108,6 +132,9 @@ def _longest_at(
     vocabulary: Vocabulary,
     values: ValueIndex,
 ) -> Found | None:
+    passive = _passive_at(words, i, used, vocabulary)
+    if passive is not None:
+        return passive
     for n in range(min(longest, len(words) - i), 0, -1):
         span = range(i, i + n)
         if any(k in used for k in span):
@@ -123,10 +150,26 @@ def _longest_at(
     return None
 
 
+def _fuzzy_pair(words: list[Word], i: int, taken: set[int], vocabulary: Vocabulary) -> Found | None:
+    if i + 1 >= len(words) or i + 1 in taken or len(words[i + 1].norm) < 4:
+        return None
+    terms, score = vocabulary.fuzzy(f"{words[i].norm} {words[i + 1].norm}")
+    if terms and score >= 0.85:
+        return Found(i, i + 2, _text(words, i, i + 2), tuple(terms), (), score, tuple(terms))
+    return None
+
+
 def _fuzzy_at(
     words: list[Word], i: int, taken: set[int], vocabulary: Vocabulary, values: ValueIndex
 ) -> Found | None:
-    """A misspelt name over one or two words ("custmer nation", "revnue"), or a value."""
+    """A misspelt name over one or two words ("custmer nation", "gross revnue"), or a value."""
+    if i > 0 and i - 1 not in taken:
+        two = f"{words[i - 1].norm} {words[i].norm}"
+        terms, score = vocabulary.fuzzy(two)
+        if terms and score >= 0.85:
+            return Found(
+                i - 1, i + 1, _text(words, i - 1, i + 1), tuple(terms), (), score, tuple(terms)
+            )
     if i + 1 < len(words) and i + 1 not in taken and words[i + 1].norm not in _NOT_FUZZY:
         two = f"{words[i].norm} {words[i + 1].norm}"
         terms, score = vocabulary.fuzzy(two)

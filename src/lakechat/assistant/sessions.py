@@ -294,7 +294,7 @@ class SessionStore:
                 db.execute(delete(ChatSessionRow).where(ChatSessionRow.id == expired.session_id))
             raise NotFound(
                 f"chat session {expired.session_id!r} expired after {self._timeout_hours:g} "
-                "idle hours (SESSION_TIMEOUT_HOURS); leave out session_id to start a new one"
+                "idle hours (SESSION_TIMEOUT_HOURS); start a new one by leaving out the session id"
             ) from None
 
     def _owned(
@@ -306,7 +306,7 @@ class SessionStore:
         if row is None or row.principal != principal_id or row.tenant != tenant:
             raise NotFound(
                 f"no chat session {session_id!r}: it never existed, was deleted or is not "
-                "yours; leave out session_id to start a new one"
+                "yours; start a new one by leaving out the session id"
             )
         if row.expires_at <= self._clock():
             raise _Expired(session_id)

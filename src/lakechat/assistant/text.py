@@ -6,6 +6,7 @@ at the rest; offsets into the original text keep answers able to quote the user 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -41,6 +42,19 @@ def words(message: str) -> list[Word]:
             norm = norm[:-2]  # "mode's share": the mode
         found.append(Word(text, norm, match.start(), match.end()))
     return found
+
+
+@functools.cache
+def _english_words() -> frozenset[str]:
+    from english_words import get_english_words_set
+
+    return frozenset(get_english_words_set(["web2"], lower=True))
+
+
+def is_english(word: str) -> bool:
+    """A dictionary word (or the plural of one): not gibberish, and not a misspelling."""
+    known = _english_words()
+    return word in known or singular(word) in known or word.rstrip("s") in known
 
 
 def normalize(phrase: str, *, underscores: bool = False) -> str:

@@ -7,6 +7,7 @@ the answer's confidence carries.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -20,6 +21,13 @@ from lakechat.semantic.loader import LoadedModel
 TermKind = Literal["measure", "dimension"]
 
 
+def _bare(display_name: str | None) -> str | None:
+    """ "Median duration (s)" is also asked as "median duration"."""
+    if display_name is None or "(" not in display_name:
+        return None
+    return re.sub(r"\s*\([^)]*\)", "", display_name).strip() or None
+
+
 def closeness(a: str, b: str, **_: object) -> float:
     """0-100: one swap, drop or typo in a six-letter word ("regoin", "revnue") scores 83+."""
     return float(DamerauLevenshtein.normalized_similarity(a, b) * 100)
@@ -27,7 +35,7 @@ def closeness(a: str, b: str, **_: object) -> float:
 
 def fuzzy_cutoff(text: str) -> float:
     """Short words must be nearly exact: "sale" must not become "scale"."""
-    return 80.0 if len(text) >= 6 else 85.0
+    return 80.0 if len(text) >= 4 else 85.0
 
 
 @dataclass(frozen=True)
@@ -51,19 +59,32 @@ class Vocabulary:
             view = model.view
             for rank, dim in enumerate(view.dimensions):
                 term = Term(model.id, "dimension", dim.name, rank)
-                self._add(term, dim.name, dim.display_name, *dim.synonyms)
+                self._add(term, dim.name, dim.display_name, _bare(dim.display_name), *dim.synonyms)
                 self._add_raw(term, dim.name)
                 if dim.format is not None and dim.format.type in ("date", "date_time"):
                     self.time_dimensions.setdefault(model.id, []).append(dim.name)
             for rank, measure in enumerate(view.measures):
                 term = Term(model.id, "measure", measure.name, rank)
-                self._add(term, measure.name, measure.display_name, *measure.synonyms)
+                self._add(
+                    term, measure.name, measure.display_name, _bare(measure.display_name),
+                    *measure.synonyms,
+                )  # fmt: skip
                 self._add_raw(term, measure.name)
         self.max_words = max((p.count(" ") + 1 for p in self.phrases), default=1)
         self._choices = [p for p in self.phrases if p not in STOPWORDS and len(p) >= 4]
 
     def _add(self, term: Term, *names: str | None) -> None:
         for name in names:
+            norm = normalize(name or "")
+            first, _, rest = norm.partition(" ")
+            if rest and " " not in rest and first.endswith("ed"):
+                # "failed runs" is also asked as "runs failed", "assigned modules" as
+                # "modules assigned"
+                names_after = (*variants(f"{rest} {first}"),)
+                for phrase in names_after:
+                    listed = self.phrases.setdefault(phrase, [])
+                    if term not in listed:
+                        listed.append(term)
             for phrase in variants(name or ""):
                 if phrase in STOPWORDS:
                     continue

@@ -111,11 +111,14 @@ async def chat_stream(body: ChatRequest, request: Request) -> EventSourceRespons
         )
         while not work.done():
             waiting = asyncio.ensure_future(stages.get())
-            await asyncio.wait({waiting, work}, return_when=asyncio.FIRST_COMPLETED)
-            if waiting.done():
+            try:
+                await asyncio.wait({waiting, work}, return_when=asyncio.FIRST_COMPLETED)
+            finally:  # also when the client goes away: no task is left waiting on the queue
+                reported = waiting.done()
+                if not reported:
+                    waiting.cancel()
+            if reported:
                 yield ServerSentEvent(json.dumps({"stage": waiting.result()}), event="stage")
-            else:
-                waiting.cancel()
         # stages reported just before the work finished are queued ahead of its result
         while not stages.empty():
             yield ServerSentEvent(json.dumps({"stage": stages.get_nowait()}), event="stage")
@@ -129,13 +132,13 @@ async def chat_stream(body: ChatRequest, request: Request) -> EventSourceRespons
             request.state.error_code = error.code
             request.state.log = {"question": message, "status": "error"}
             ERRORS.labels(code=error.code).inc()
-            body = error_body(error.code, error.message, request_id, error.details)
-            yield ServerSentEvent(json.dumps(body["error"]), event="error")
+            envelope = error_body(error.code, error.message, request_id, error.details)
+            yield ServerSentEvent(json.dumps(envelope["error"]), event="error")
             return
         request.state.log = _log_fields(message, answer)
         yield ServerSentEvent(json.dumps(answer), event="answer")
 
-    return EventSourceResponse(events(), ping=15)
+    return EventSourceResponse(events())
 
 
 @router.get("/sessions/{session_id}", summary="A chat session's messages", **requires("data:read"))
