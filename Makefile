@@ -38,6 +38,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/http_overhead.py
 	$(BIN)/python bench/warehouse_overhead.py
 	$(BIN)/python bench/semantic_overhead.py
+	$(BIN)/python bench/ask_latency.py
 
 # Re-pin every installed package after changing pyproject.toml.
 lock: $(VENV)/.installed-test

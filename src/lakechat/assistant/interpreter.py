@@ -55,7 +55,9 @@ class Interpreter:
         if plan is not None:
             return plan
         if not question.reading.found and not question.times.mentions and _gibberish(question):
-            return self.help(f"I didn't understand {message.strip()!r}.")
+            shown = message.strip()
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            return self.help(f"I didn't understand {shown!r}.")
         return Refuse(reason="I can't answer that from these models. " + self.coverage())
 
     def question(self, text: str, today: date) -> Question:

@@ -4,6 +4,7 @@ to ("in 1995", "since June 1995", "in the last 30 days"), the grains it groups b
 1995 to 1996"), each with its exact character span so the caller can blank it out before
 reading the rest. Ranges come out as the semantic layer's own specs (a named range of
 ``semantic/timerange.py`` or ``(first, last)`` ISO days, both inclusive); no SQL here.
+How one period is read ("Q3", "March 15", "3/15/1995") is ``timeperiods``'s part.
 
 How ambiguous phrases resolve:
 
@@ -14,14 +15,8 @@ How ambiguous phrases resolve:
   as "year 1995", "fiscal year 1995", "FY1995" (fiscal years are calendar years: no model
   says otherwise). "top 5", "order 1995 items", "1995 orders", "more than 2000", "a total
   of 1995 orders" and "from 1000 to 2000 units" are counts, not years.
-- A month without a year ("in March", "on March 15") is the latest one that has begun:
-  this year's unless it is still ahead, then last year's. A quarter or half without a year
-  ("Q3", "the third quarter", "H1") is today's year's, even when it is still ahead.
 - A month named alone needs a time word before it ("in May", "since March"), so "may" the
   verb and "march" the verb stay words; "Q1".."Q4" and "the third quarter" stand alone.
-- "the week of March 15, 1995" is that day's ISO week, Monday to Sunday.
-- "3/15/1995" is US order (month/day); when the first number cannot be a month and the
-  second can ("15/3/1995"), it is day/month. "15.03.1995" (dots) is day.month.year.
 - Ranges include both ends: "between 1994 and 1996" and "1994-1996" are 1994-01-01 to
   1996-12-31, whatever order the ends are written in. An end without a year takes the other
   end's year ("from March to June 1995", "between Q1 and Q3 1995"), a year earlier or later
@@ -63,15 +58,28 @@ How ambiguous phrases resolve:
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from lakechat.assistant.timeperiods import (
+    GRAINS,
+    MONTH_NAME,
+    PERIOD,
+    PERIOD_ALONE,
+    RELATIVE_PERIOD,
+    YEAR_DIGITS,
+    Period,
+    Unreadable,
+    day_label,
+    is_dated,
+    read_pair,
+    read_period,
+)
 from lakechat.semantic.query import TimeGrain
-from lakechat.semantic.timerange import MAX_ROLLING, back, resolve, shift, unit_start
+from lakechat.semantic.timerange import MAX_ROLLING, back, shift
 
 #: the first day "before 1993" and "until 1995" start from: the earliest year read as one
 EARLIEST = date(1900, 1, 1)
@@ -154,7 +162,7 @@ def find_times(text: str, today: date) -> TimeFindings:
                 continue
             try:
                 finding: Finding | UnreadableTime | None = handler(match, today)
-            except _Unreadable as error:
+            except Unreadable as error:
                 finding = UnreadableTime(match.start(), match.end(), match.group(), str(error))
             if finding is not None:
                 found.append((match.start(), match.end(), order, finding))
@@ -172,63 +180,10 @@ def find_times(text: str, today: date) -> TimeFindings:
     )
 
 
-class _Unreadable(ValueError):
-    """A date-shaped phrase that names no day; the message says why."""
-
-
-@dataclass(frozen=True)
-class _Period:
-    """One calendar period named in the text, absolute or relative to today."""
-
-    first: date
-    last: date
-    label: str  # "1995", "Q3 1996", "March 15, 1995", "last month"
-    grain: TimeGrain | None  # None for decades and halves
-    named: str | None = None  # the timerange.py name of a relative period
-
-    @property
-    def spec(self) -> str | tuple[str, str]:
-        return self.named or (self.first.isoformat(), self.last.isoformat())
-
-    @property
-    def in_label(self) -> str:
-        if self.named:
-            return self.label
-        return f"on {self.label}" if self.grain == "day" else f"in {self.label}"
-
-
-# ---- the pieces of a period ------------------------------------------------------------
-
-_MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-)  # fmt: skip
-_MONTHS = {name[:3].lower(): number for number, name in enumerate(_MONTH_NAMES, 1)}
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
 }  # fmt: skip
-#: every word that names a grain: units, adjectives, "by date", the letters of "YoY", "ytd"
-_GRAINS: dict[str, TimeGrain] = {
-    "hour": "hour", "day": "day", "date": "day", "week": "week", "month": "month",
-    "quarter": "quarter", "year": "year", "hourly": "hour", "daily": "day", "weekly": "week",
-    "monthly": "month", "quarterly": "quarter", "yearly": "year", "annually": "year",
-    "annual": "year", "y": "year", "q": "quarter", "m": "month", "w": "week",
-}  # fmt: skip
-_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4}
-_ORDINALS |= {"4th": 4, "last": 4, "final": 4}
-
-_Y = r"(?:19|20)\d\d"
-# a year stands alone: not inside a key, an amount, a decimal or a time of day
-_YEAR_END = r"(?![\w%]|[.,/:]\d)"
-_YEAR = rf"(?<![\w$#./])(?<!\d[.,]){_Y}{_YEAR_END}"
-_YEAR_NEXT = rf"{_Y}{_YEAR_END}"  # a year right after another part of the same form: "Q3/1996"
-_MONTH = (
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?)(?!\w)"
-)
-_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
-_ORD = r"(?:first|second|third|fourth|1st|2nd|3rd|4th)"
 _UNIT = r"(?:hour|day|week|month|quarter|year)"
 _NUMBER = r"(?:\d{1,5}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _GROWTH = (
@@ -237,183 +192,6 @@ _GROWTH = (
     r"fall(?:s|en|ing)?|drop(?:s|ped|ping)?|difference|delta|evolv(?:e|ed|ing)|evolution)"
 )
 _COMPARE = r"(?:compar(?:e|ed|es|ing|ison)|versus|vs)"
-
-
-def _anonymous(*forms: str) -> str:
-    """The forms as one alternation without their group names, to nest in longer patterns
-    (a pattern may name a group once; the named form is read again on its own)."""
-    return "(?:" + "|".join(re.sub(r"\(\?P<\w+>", "(?:", f) for f in forms) + ")"
-
-
-# Each form of a period, with named groups that say how to read it. Forms with a year come
-# first: inside a longer pattern the first alternative that fits wins.
-_MONTH_DAY = rf"(?P<mn>{_MONTH})\s+{_DAY}(?!\w)"
-_DAY_FORMS = (
-    rf"(?<![\w/.-])(?P<y>{_Y})[-/](?P<m>\d{{1,2}})[-/](?P<d>\d{{1,2}})(?![\w/]|[.-]\d)",
-    rf"(?<![\w/.-])(?P<um>\d{{1,2}})/(?P<ud>\d{{1,2}})/(?P<y>{_Y})(?![\w/]|[.-]\d)",
-    rf"(?<![\w/.-])(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\.(?P<y>{_Y})(?![\w/]|[.-]\d)",
-    rf"(?P<mn>{_MONTH})\s+{_DAY}(?:\s*,\s*|\s+)(?:of\s+)?(?P<y>{_YEAR})",
-    rf"(?:the\s+)?{_DAY}\s+(?:of\s+)?(?P<mn>{_MONTH})(?:\s*,\s*|\s+)(?P<y>{_YEAR})",
-)
-_DATED = (
-    rf"(?:the\s+)?week\s+of\s+(?P<wk>{_anonymous(*_DAY_FORMS, _MONTH_DAY)})",
-    *_DAY_FORMS,
-    rf"(?P<mn>{_MONTH})(?:\s*,\s*|\s+)(?:of\s+)?(?P<y>{_YEAR})",
-    rf"(?<![\w/.-])(?P<y>{_Y})[-/](?P<m>\d{{1,2}})(?![\w/]|[.-]\d)",
-    rf"month\s+(?P<m>\d{{1,2}})\s+(?:of|in)\s+(?P<y>{_YEAR})",
-    rf"q(?P<q>\d)(?:\s+of\s+|\s*[-/,]?\s*)(?P<y>{_YEAR_NEXT})",
-    rf"(?P<y>{_YEAR})\s*[-/]?\s*q(?P<q>\d)(?!\w)",
-    rf"(?:the\s+)?(?P<qo>{_ORD}|last|final)\s+quarter(?:\s+of|\s*,)?\s+(?P<y>{_YEAR})",
-    rf"quarter\s+(?P<q>\d)(?:\s+of|\s*,)?\s+(?P<y>{_YEAR})",
-    rf"(?:the\s+)?(?P<ho>first|second|1st|2nd)\s+half(?:\s+of|\s*,)?\s+(?P<y>{_YEAR})",
-    rf"h(?P<h>\d)(?:\s+of\s+|\s*[-/,]?\s*)(?P<y>{_YEAR_NEXT})",
-    r"(?:the\s+)?(?<![\w'])(?P<dec>(?:19|20)\d)0s(?!\w)",
-    rf"(?:(?:fiscal|calendar)\s+year|the\s+year|year|fy)\s*(?P<y>{_YEAR_NEXT})",
-)
-# "last week of March" is not last week
-_RELATIVE = (
-    r"(?P<rel>today|yesterday|(?:this|current|last|previous|prior)\s+"
-    r"(?:week|month|quarter|year))(?!\w)(?!\s+of\b)"
-)
-_BARE_YEAR = rf"(?P<y>{_YEAR})"
-_YEARLESS = (
-    _MONTH_DAY,
-    rf"(?:the\s+)?{_DAY}\s+(?:of\s+)?(?P<mn>{_MONTH})",
-    rf"(?P<mn>{_MONTH})",
-    rf"(?:the\s+)?(?P<qo>{_ORD})\s+quarter(?!\w)",
-    r"q(?P<q>\d)(?![\w/])",
-    r"(?:the\s+)?(?P<ho>first|second|1st|2nd)\s+half(?!\w)",
-    r"h(?P<h>\d)(?![\w/])",
-    r"month\s+(?P<m>\d{1,2})(?!\w)",
-)
-_FORMS = tuple(re.compile(f, re.I) for f in (*_DATED, _RELATIVE, _BARE_YEAR, *_YEARLESS))
-_RELATIVE_RE = _FORMS[len(_DATED)]
-
-
-#: any period: needs a time word before it when it has no year or is a bare year
-_PERIOD = _anonymous(*_DATED, _RELATIVE, _BARE_YEAR, *_YEARLESS)
-#: a period that is one without a time word before it
-_PERIOD_ALONE = _anonymous(
-    *_DATED, _RELATIVE, r"q[1-4](?![\w/])", rf"(?:the\s+)?{_ORD}\s+quarter(?!\w)"
-)
-
-
-def _form(text: str) -> re.Match[str]:
-    for form in _FORMS:
-        if match := form.fullmatch(text):
-            return match
-    raise _Unreadable(f"{text!r} is not a date")  # the patterns only capture periods
-
-
-def _dated(text: str) -> bool:
-    """Whether the period says its own year (or is relative to today)."""
-    groups = _form(text).groupdict()
-    return any(groups.get(g) for g in ("y", "rel", "dec"))
-
-
-def _period(text: str, today: date, year: int | None = None) -> _Period:
-    """The period ``text`` names, in ``year`` when it names none (else by the rules in the
-    module docstring)."""
-    g = {k: v for k, v in _form(text).groupdict().items() if v is not None}
-    if "rel" in g:
-        return _relative(g["rel"], today)
-    if "wk" in g:
-        day = _period(g["wk"], today, year)
-        monday = unit_start(day.first, "week")
-        return _Period(monday, monday + timedelta(days=6), f"the week of {day.label}", "week")
-    if "dec" in g:
-        first = int(g["dec"]) * 10
-        return _Period(date(first, 1, 1), date(first + 9, 12, 31), f"the {first}s", None)
-    y = int(g["y"]) if "y" in g else year
-    if "um" in g:
-        month, day_number = int(g["um"]), int(g["ud"])
-        if month > 12 >= day_number:
-            month, day_number = day_number, month
-        return _day(y, month, day_number, today)
-    month = _MONTHS[g["mn"][:3].lower()] if "mn" in g else int(g.get("m", 0))
-    if "d" in g:
-        return _day(y, month, int(g["d"]), today)
-    if "q" in g or "qo" in g:
-        q = int(g["q"]) if "q" in g else _ORDINALS[g["qo"].lower()]
-        if not 1 <= q <= 4:
-            raise _Unreadable(f"there is no Q{q}: quarters are Q1 to Q4")
-        y = today.year if y is None else y
-        return _Period(date(y, 3 * q - 2, 1), _month_end(y, 3 * q), f"Q{q} {y}", "quarter")
-    if "h" in g or "ho" in g:
-        h = int(g["h"]) if "h" in g else _ORDINALS[g["ho"].lower()]
-        if not 1 <= h <= 2:
-            raise _Unreadable(f"there is no H{h}: halves are H1 and H2")
-        y = today.year if y is None else y
-        which = "first" if h == 1 else "second"
-        return _Period(
-            date(y, 6 * h - 5, 1), _month_end(y, 6 * h), f"the {which} half of {y}", None
-        )
-    if month:
-        _check_month(month)
-        if y is None:
-            y = today.year if date(today.year, month, 1) <= today else today.year - 1
-        label = f"{_MONTH_NAMES[month - 1]} {y}"
-        return _Period(date(y, month, 1), _month_end(y, month), label, "month")
-    if "m" in g:
-        _check_month(month)
-    if y is None:
-        raise _Unreadable(f"{text!r} names no year")
-    return _Period(date(y, 1, 1), date(y, 12, 31), str(y), "year")
-
-
-def _check_month(month: int) -> None:
-    if not 1 <= month <= 12:
-        raise _Unreadable(f"there is no month {month}: months are 1 to 12")
-
-
-def _day(year: int | None, month: int, day: int, today: date) -> _Period:
-    _check_month(month)
-    if year is None:
-        year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
-    name = _MONTH_NAMES[month - 1]
-    days = calendar.monthrange(year, month)[1]
-    if not 1 <= day <= days:
-        raise _Unreadable(f"{name} {year} has {days} days, not {day}")
-    found = date(year, month, day)
-    return _Period(found, found, _day_label(found), "day")
-
-
-def _day_label(day: date) -> str:
-    return f"{_MONTH_NAMES[day.month - 1]} {day.day}, {day.year}"
-
-
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def _relative(words: str, today: date) -> _Period:
-    """A calendar period named from today ("last month", "the previous quarter")."""
-    which, _, unit = words.lower().partition(" ")
-    unit = unit.strip()
-    if unit:
-        which = "this" if which in ("this", "current") else "last"
-        name = f"{which}_{unit}"
-    else:
-        name, unit = which, "day"
-    days = resolve(name, today)
-    return _Period(days.start, days.last, name.replace("_", " "), _GRAINS[unit], name)
-
-
-def _pair(a: str, b: str, today: date) -> tuple[_Period, _Period]:
-    """Two ends of a range or comparison; an end without a year takes the other's."""
-    if _dated(a) and not _dated(b):
-        first = _period(a, today)
-        second = _period(b, today, first.last.year)
-        if second.last < first.first:
-            second = _period(b, today, first.last.year + 1)
-        return first, second
-    second = _period(b, today)
-    if _dated(a):
-        return _period(a, today), second
-    first = _period(a, today, second.first.year)
-    if first.first > second.first:
-        first = _period(a, today, second.first.year - 1)
-    return first, second
 
 
 # ---- building findings -----------------------------------------------------------------
@@ -459,7 +237,7 @@ def _mention_at(
     return TimeMention(start, end, text[start:end], spec, label, verb, open_ended)
 
 
-def _period_mention(match: re.Match[str], group: str, period: _Period) -> TimeMention:
+def _period_mention(match: re.Match[str], group: str, period: Period) -> TimeMention:
     return _mention_at(match, match.start(group), match.end(group), period.spec, period.in_label)
 
 
@@ -474,13 +252,11 @@ def _said_before(word: re.Pattern[str], text: str, start: int) -> bool:
     return word.search(text, clause, start) is not None
 
 
-def _shared_grain(a: _Period, b: _Period) -> TimeGrain | None:
+def _shared_grain(a: Period, b: Period) -> TimeGrain | None:
     return a.grain if a.grain == b.grain else None
 
 
-def _two_periods(
-    match: re.Match[str], first: _Period, second: _Period, ordered: bool
-) -> Comparison:
+def _two_periods(match: re.Match[str], first: Period, second: Period, ordered: bool) -> Comparison:
     """Growth between two named periods; ``ordered`` keeps the written order."""
     ends = [("a", first), ("b", second)]
     if not ordered:
@@ -512,15 +288,15 @@ def _on_period(match: re.Match[str], today: date) -> TimeMention | None:
         and _QUANTITY_OF.search(match.string, 0, match.start())
     ):
         return None  # "a total of 1995 orders"
-    period = _period(match["a"], today)
+    period = read_period(match["a"], today)
     return _mention(match, period.spec, period.in_label)
 
 
 def _on_range(match: re.Match[str], today: date) -> Finding | None:
     keyword = (match.group("kw") or "").lower()
-    if not keyword and not _dated(match["b"]):
+    if not keyword and not is_dated(match["b"]):
         return None  # "March to June" needs "from"; "March to June 1995" does not
-    first, second = _pair(match["a"], match["b"], today)
+    first, second = read_pair(match["a"], match["b"], today)
     if match["g"] or _said_before(_GROWTH_OR_COMPARE, match.string, match.start()):
         return _two_periods(match, first, second, ordered=keyword != "between")
     if second.first < first.first:
@@ -548,7 +324,7 @@ def _on_open(match: re.Match[str], today: date) -> Finding | None:
     kind = _OPEN_KINDS[match["op"].split()[0].lower()]
     if match["g"] and kind != "since":
         return None  # the open range alone, without the growth word, is the finding
-    period = _period(match["a"], today)
+    period = read_period(match["a"], today)
     if match["g"]:
         mention = _period_mention(match, "a", period)
         return Comparison(
@@ -564,16 +340,16 @@ def _on_open(match: re.Match[str], today: date) -> Finding | None:
     else:
         last = period.last
     if first > today:
-        raise _Unreadable(f"{kind} {period.label} starts after today ({today.isoformat()})")
+        raise Unreadable(f"{kind} {period.label} starts after today ({today.isoformat()})")
     if last < EARLIEST:
-        raise _Unreadable(f"{kind} {period.label} ends before {EARLIEST.year}")
+        raise Unreadable(f"{kind} {period.label} ends before {EARLIEST.year}")
     return _mention(match, (first.isoformat(), last.isoformat()), f"{kind} {period.label}", True)
 
 
 def _on_onwards(match: re.Match[str], today: date) -> TimeMention:
-    period = _period(match["a"], today)
+    period = read_period(match["a"], today)
     if period.first > today:
-        raise _Unreadable(f"{period.label} starts after today ({today.isoformat()})")
+        raise Unreadable(f"{period.label} starts after today ({today.isoformat()})")
     spec = (period.first.isoformat(), today.isoformat())
     return _mention(match, spec, f"since {period.label}", True)
 
@@ -595,12 +371,12 @@ def _on_rolling(match: re.Match[str], today: date) -> TimeMention:
     if unit == "hour":
         days = -(-count // 24)
         if not 1 <= days <= MAX_ROLLING:
-            raise _Unreadable(f"the last {count} hours: count 1 to {MAX_ROLLING * 24}")
+            raise Unreadable(f"the last {count} hours: count 1 to {MAX_ROLLING * 24}")
         first = today - timedelta(days=days)
-        label = "since yesterday" if days == 1 else f"since {_day_label(first)}"
+        label = "since yesterday" if days == 1 else f"since {day_label(first)}"
         return _mention(match, (first.isoformat(), today.isoformat()), label)
     if not 1 <= count <= MAX_ROLLING:
-        raise _Unreadable(f"the last {count} {unit}s: count 1 to {MAX_ROLLING}")
+        raise Unreadable(f"the last {count} {unit}s: count 1 to {MAX_ROLLING}")
     if not match["n"]:
         spec, label = _ROLLING_ONE[unit]
         return _mention(match, spec, label)
@@ -610,23 +386,23 @@ def _on_rolling(match: re.Match[str], today: date) -> TimeMention:
     except ValueError:  # before year 1
         first = date.min
     if first < EARLIEST:  # "the last 2000 years"
-        raise _Unreadable(f"the last {count} {unit}s reach back before {EARLIEST.year}")
+        raise Unreadable(f"the last {count} {unit}s reach back before {EARLIEST.year}")
     label = f"in the last {unit}" if count == 1 else f"in the last {count} {unit}s"
     return _mention(match, spec, label)
 
 
 def _on_to_date(match: re.Match[str], _today: date) -> TimeMention:
-    unit = _GRAINS[next(u for u in match.group("u1", "u2", "u3", "u4", "u5") if u).lower()]
+    unit = GRAINS[next(u for u in match.group("u1", "u2", "u3", "u4", "u5") if u).lower()]
     return _mention(match, f"{unit[0]}td", f"{unit} to date")
 
 
 def _on_grain(match: re.Match[str], _today: date) -> GrainMention:
-    grain = _GRAINS[match["u"].lower()]
+    grain = GRAINS[match["u"].lower()]
     return GrainMention(match.start(), match.end(), match.group(), grain)
 
 
 def _on_over(match: re.Match[str], _today: date) -> Comparison:
-    grain = _GRAINS[(match["u"] or match["abbr"][0]).lower()]
+    grain = GRAINS[(match["u"] or match["abbr"][0]).lower()]
     return Comparison(match.start(), match.end(), match.group(), "growth", grain)
 
 
@@ -634,7 +410,7 @@ def _on_previous(match: re.Match[str], _today: date) -> Comparison | None:
     if match["cmp"].lower() == "over" and not match["g"]:
         return None  # "over the previous year" compares only after a growth word
     unit = (match["u"] or match["u2"] or ("year" if match["same"] else "period")).lower()
-    grain = _GRAINS.get(unit)
+    grain = GRAINS.get(unit)
     growth = match["g"] or _said_before(_GROWTH_WORD, match.string, match.start())
     kind: Literal["growth", "previous_period"] = "growth" if growth else "previous_period"
     return Comparison(match.start(), match.end(), match.group(), kind, grain)
@@ -655,19 +431,19 @@ def _on_pair(match: re.Match[str], today: date) -> Comparison | None:
     if _PREVIOUS.match(match["b"]):
         return None  # "the previous year" is the one before the first period, not today's
     if match["a"] is None:
-        if separator in ("and", "with", "to") or _RELATIVE_RE.fullmatch(match["b"]):
+        if separator in ("and", "with", "to") or RELATIVE_PERIOD.fullmatch(match["b"]):
             return None  # "vs last year" is the previous period, not a second period
-        period = _period(match["b"], today)
+        period = read_period(match["b"], today)
         mention = _period_mention(match, "b", period)
         return Comparison(
             match.start(), match.end(), match.group(), "growth", period.grain, mention
         )
-    first, second = _pair(match["a"], match["b"], today)
+    first, second = read_pair(match["a"], match["b"], today)
     return _two_periods(match, first, second, ordered=False)
 
 
-_LISTED = re.compile(rf"(?:{_Y}|{_MONTH}|q\d)\s*,\s*$", re.I)
-_LISTED_BEFORE_AND = re.compile(rf"(?:{_Y}|{_MONTH}|q\d)\s*,?\s*$", re.I)
+_LISTED = re.compile(rf"(?:{YEAR_DIGITS}|{MONTH_NAME}|q\d)\s*,\s*$", re.I)
+_LISTED_BEFORE_AND = re.compile(rf"(?:{YEAR_DIGITS}|{MONTH_NAME}|q\d)\s*,?\s*$", re.I)
 
 
 def _on_list(match: re.Match[str], today: date) -> TimeMention | None:
@@ -676,7 +452,7 @@ def _on_list(match: re.Match[str], today: date) -> TimeMention | None:
     listed = _LISTED_BEFORE_AND if match["conj"] else _LISTED
     if not listed.search(match.string, 0, match.start()):
         return None
-    period = _period(match["a"], today)
+    period = read_period(match["a"], today)
     return _mention(match, period.spec, period.in_label)
 
 
@@ -684,7 +460,8 @@ def _on_list(match: re.Match[str], today: date) -> TimeMention | None:
 
 _PREP = r"(?:in|on|for|during|from|of|within|throughout)"
 _THE = r"(?:the\s+(?!last\b|past\b))?"  # "the last year" is rolling, "last year" is not
-_NOT_A_COUNT = rf"(?!\s*(?:to|through|-|\u2013|and|or)\s*(?!{_Y}(?!\d))\d)"  # "from 1000 to 2000"
+# "from 1000 to 2000" counts: a number, not a year, right after the period
+_NOT_A_COUNT = rf"(?!\s*(?:to|through|-|\u2013|and|or)\s*(?!{YEAR_DIGITS}(?!\d))\d)"
 _Handler = Callable[[re.Match[str], date], Finding | None]
 
 
@@ -693,21 +470,21 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 
 _PATTERNS: tuple[tuple[re.Pattern[str], _Handler], ...] = (
-    (_compile(rf"(?P<prep>{_PREP})\s+{_THE}(?P<a>{_PERIOD}){_NOT_A_COUNT}"), _on_period),
-    (_compile(rf"(?P<prep>){_THE}(?P<a>{_PERIOD_ALONE}){_NOT_A_COUNT}"), _on_period),
+    (_compile(rf"(?P<prep>{_PREP})\s+{_THE}(?P<a>{PERIOD}){_NOT_A_COUNT}"), _on_period),
+    (_compile(rf"(?P<prep>){_THE}(?P<a>{PERIOD_ALONE}){_NOT_A_COUNT}"), _on_period),
     (
         _compile(
-            rf"(?:(?P<g>{_GROWTH}|{_COMPARE})\s+)?(?P<kw>between)\s+(?:the\s+)?(?P<a>{_PERIOD})"
-            rf"\s+and\s+(?:the\s+)?(?P<b>{_PERIOD})"
+            rf"(?:(?P<g>{_GROWTH}|{_COMPARE})\s+)?(?P<kw>between)\s+(?:the\s+)?(?P<a>{PERIOD})"
+            rf"\s+and\s+(?:the\s+)?(?P<b>{PERIOD})"
         ),
         _on_range,
     ),
     (
         _compile(
             rf"(?:(?P<g>{_GROWTH})\s+)?(?:(?P<kw>from)\s+|(?:in|for|during|of|within)\s+)?"
-            rf"(?:the\s+)?(?P<a>{_PERIOD})"
+            rf"(?:the\s+)?(?P<a>{PERIOD})"
             r"(?:\s*[-\u2013\u2014]\s*|\s+(?:to|through|thru|until|till)\s+)"
-            rf"(?:the\s+)?(?P<b>{_PERIOD})"
+            rf"(?:the\s+)?(?P<b>{PERIOD})"
         ),
         _on_range,
     ),
@@ -715,13 +492,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], _Handler], ...] = (
         _compile(
             rf"(?:(?P<g>{_GROWTH})\s+)?(?P<op>since|after|before|until|till|through|thru|"
             rf"up\s+(?:to|until)|prior\s+to|starting(?:\s+(?:in|from|with))?|"
-            rf"beginning\s+(?:in|from|with))\s+{_THE}(?P<a>{_PERIOD}){_NOT_A_COUNT}"
+            rf"beginning\s+(?:in|from|with))\s+{_THE}(?P<a>{PERIOD}){_NOT_A_COUNT}"
         ),
         _on_open,
     ),
     (
         _compile(
-            rf"(?:(?:from|starting(?:\s+(?:in|from))?)\s+)?{_THE}(?P<a>{_PERIOD})"
+            rf"(?:(?:from|starting(?:\s+(?:in|from))?)\s+)?{_THE}(?P<a>{PERIOD})"
             r"\s+(?:onwards?|(?:and|or)\s+later)(?!\w)"
         ),
         _on_onwards,
@@ -781,14 +558,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], _Handler], ...] = (
     ),
     (
         _compile(
-            rf"(?:(?P<g>{_GROWTH}|compare)\s+)?(?:(?:{_PREP}\s+)?{_THE}(?P<a>{_PERIOD})\s+)?"
+            rf"(?:(?P<g>{_GROWTH}|compare)\s+)?(?:(?:{_PREP}\s+)?{_THE}(?P<a>{PERIOD})\s+)?"
             r"(?P<sep>vs\.?|versus|compared\s+(?:to|with)|against|and|with|to)\s+"
-            rf"(?:{_PREP}\s+)?{_THE}(?P<b>{_PERIOD}){_NOT_A_COUNT}"
+            rf"(?:{_PREP}\s+)?{_THE}(?P<b>{PERIOD}){_NOT_A_COUNT}"
         ),
         _on_pair,
     ),
     (
-        _compile(rf"(?:(?P<conj>and|or)\s+)?(?:{_PREP}\s+)?{_THE}(?P<a>{_PERIOD}){_NOT_A_COUNT}"),
+        _compile(rf"(?:(?P<conj>and|or)\s+)?(?:{_PREP}\s+)?{_THE}(?P<a>{PERIOD}){_NOT_A_COUNT}"),
         _on_list,
     ),
 )

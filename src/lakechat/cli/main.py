@@ -14,6 +14,7 @@ from lakechat.cli import (
     ask_cmd,
     config_cmd,
     db_cmd,
+    eval_cmd,
     keys_cmd,
     models_cmd,
     query_cmd,
@@ -40,6 +41,7 @@ app.command("sql")(sql_cmd.sql)
 app.command("query")(query_cmd.query)
 app.command("ask")(ask_cmd.ask)
 app.command("chat")(ask_cmd.chat)
+app.command("eval")(eval_cmd.evaluate)
 
 
 @app.callback()
