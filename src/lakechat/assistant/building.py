@@ -79,7 +79,9 @@ def build(
         clarify = model_clarify(q, models, tie.models)
         if clarify is not None:
             return clarify
-        model_id = tie.models[-1]
+        # the same measure in each ("Orders" at order and at line grain): the smallest
+        # model is the cheapest to ask
+        model_id = tie.models[0]
     if model_id is None:
         if _COUNTING.search(q.text):
             return count_clarify(q, models)

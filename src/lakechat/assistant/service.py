@@ -71,6 +71,7 @@ class Assistant:
                     found = read_values(
                         model, self.warehouse, timeout_seconds=self.settings.query_timeout_seconds
                     )
+                    # a copy: add() takes dict[str, Iterable[str]], and dict is invariant
                     index.add(model, found)
                     indexed[model.id] = set(found)
                 self._built = _Built(stamp, Interpreter(models, index), indexed)
@@ -249,7 +250,7 @@ def _chart_columns(
                     ref.time_grain,
                     is_time,
                     fmt,
-                )  # fmt: skip
+                )
             )
         else:
             ref_m = metric_outputs[c["name"]]

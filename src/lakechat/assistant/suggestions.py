@@ -26,8 +26,8 @@ def suggest(
     query = plan.query
     used = {d.name for d in query.dimensions}
     if not query.metrics:  # a list of values: offer measures by them
-        grouped = next(d for d in view.dimensions if d.name == query.dimensions[0].name)
-        name = (grouped.display_name or grouped.name).lower()
+        listed = next(d for d in view.dimensions if d.name == query.dimensions[0].name)
+        name = (listed.display_name or listed.name).lower()
         asked = [f"{m.display_name or m.name} by {name}" for m in view.measures[:3]]
         return [t for t in asked if isinstance(interpret(t, None), SemanticPlan)][:MAX_SUGGESTIONS]
     base = next((m for m in query.metrics if m.calculation is None), query.metrics[0])

@@ -4,7 +4,7 @@
 ``timephrases`` finds the phrases around periods (in, since, between, vs) and what they ask;
 this module reads the periods themselves, and gives it the patterns that match one.
 ``PERIOD`` matches any period and ``PERIOD_ALONE`` one that needs no time word before it.
-Reading a period with no year of its own:
+How a period reads:
 
 - A month without a year ("in March", "on March 15") is the latest one that has begun:
   this year's unless it is still ahead, then last year's. A quarter or half without a year

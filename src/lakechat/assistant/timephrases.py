@@ -4,7 +4,7 @@ to ("in 1995", "since June 1995", "in the last 30 days"), the grains it groups b
 1995 to 1996"), each with its exact character span so the caller can blank it out before
 reading the rest. Ranges come out as the semantic layer's own specs (a named range of
 ``semantic/timerange.py`` or ``(first, last)`` ISO days, both inclusive); no SQL here.
-How one period is read ("Q3", "March 15", "3/15/1995") is ``timeperiods``'s part.
+Each period itself ("Q3", "March 15", "3/15/1995") is read by ``timeperiods``.
 
 How ambiguous phrases resolve:
 

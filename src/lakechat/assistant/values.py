@@ -9,7 +9,7 @@ would be slow and their values rarely appear in questions.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from lakechat.assistant.text import STOPWORDS, normalize
@@ -59,7 +59,7 @@ class ValueIndex:
         self.max_words = 1
         self._choices: list[str] | None = None
 
-    def add(self, model: LoadedModel, values: dict[str, Iterable[str]]) -> None:
+    def add(self, model: LoadedModel, values: Mapping[str, Iterable[str]]) -> None:
         """Index ``values`` (dimension -> its distinct strings) and the model's value synonyms."""
         ranks = {d.name: i for i, d in enumerate(model.view.dimensions)}
         for dim, found in values.items():

@@ -77,34 +77,72 @@ def describe(
         )
         return _with(text, assumptions)
     if not metrics:
-        listed = ", ".join(str(r[0]) for r in rows[:12])
-        more = f" and {len(rows) - 12} more" if len(rows) > 12 else ""
-        by = " and ".join(_dimension_title(query, c["name"], titles) for c in dims)
-        return _with(
-            f"{len(rows)} {by} value{'s' if len(rows) != 1 else ''}: {listed}{more}", assumptions
-        )
+        return _with(_values_listed(query, dims, rows, titles), assumptions)
     base = [c for c in metrics if not c.get("calculation")] or metrics
-    subject = titles.get(_field(query, base[0]["name"]), base[0]["name"])
     if not dims:
-        parts = []
-        row = rows[0]
-        index = {c["name"]: i for i, c in enumerate(columns)}
-        for c in base:
-            name = titles.get(_field(query, c["name"]), c["name"])
-            verb = "were" if name.endswith("s") and not name.endswith("ss") else "was"
-            shown = format_value(row[index[c["name"]]], formats[c["name"]])
-            parts.append(f"{name} {scope + ' ' if scope else ''}{verb} {shown}")
-        for c in metrics:
-            calc = c.get("calculation")
-            value = row[index[c["name"]]]
-            if calc == "growth":
-                parts.append(f"{format_fraction(value, signed=True)} on the period before")
-            elif calc == "previous_period":
-                parts.append(f"against {format_value(value, formats[c['name']])} the period before")
-        text = _sentence("; ".join(parts))
+        text = _totals(query, columns, metrics, base, rows[0], formats, titles, scope)
         return _with(text, assumptions)
+    subject = titles.get(_field(query, base[0]["name"]), base[0]["name"])
     by = " and ".join(_dimension_title(query, c["name"], titles) for c in dims)
     headline = f"{subject} by {by}{(' ' + scope) if scope else ''}"
+    return _with(
+        _breakdown(query, columns, metrics, dims, base, rows, formats, headline), assumptions
+    )
+
+
+def _values_listed(
+    query: SemanticQuery,
+    dims: list[dict[str, Any]],
+    rows: list[list[Any]],
+    titles: dict[str, str],
+) -> str:
+    """A list of values with no measure: "3 region values: AFRICA, AMERICA, ASIA"."""
+    listed = ", ".join(str(r[0]) for r in rows[:12])
+    more = f" and {len(rows) - 12} more" if len(rows) > 12 else ""
+    by = " and ".join(_dimension_title(query, c["name"], titles) for c in dims)
+    return f"{len(rows)} {by} value{'s' if len(rows) != 1 else ''}: {listed}{more}"
+
+
+def _totals(
+    query: SemanticQuery,
+    columns: list[dict[str, Any]],
+    metrics: list[dict[str, Any]],
+    base: list[dict[str, Any]],
+    row: list[Any],
+    formats: dict[str, Format | None],
+    titles: dict[str, str],
+    scope: str,
+) -> str:
+    """One row of numbers, nothing grouped: each measure, then its growth or previous period."""
+    parts = []
+    index = {c["name"]: i for i, c in enumerate(columns)}
+    for c in base:
+        name = titles.get(_field(query, c["name"]), c["name"])
+        verb = "were" if name.endswith("s") and not name.endswith("ss") else "was"
+        shown = format_value(row[index[c["name"]]], formats[c["name"]])
+        parts.append(f"{name} {scope + ' ' if scope else ''}{verb} {shown}")
+    for c in metrics:
+        calc = c.get("calculation")
+        value = row[index[c["name"]]]
+        if calc == "growth":
+            parts.append(f"{format_fraction(value, signed=True)} on the period before")
+        elif calc == "previous_period":
+            parts.append(f"against {format_value(value, formats[c['name']])} the period before")
+    return _sentence("; ".join(parts))
+
+
+def _breakdown(
+    query: SemanticQuery,
+    columns: list[dict[str, Any]],
+    metrics: list[dict[str, Any]],
+    dims: list[dict[str, Any]],
+    base: list[dict[str, Any]],
+    rows: list[list[Any]],
+    formats: dict[str, Format | None],
+    headline: str,
+) -> str:
+    """A measure by dimensions: the one row, the top or bottom rows of a ranking, or the
+    highest and lowest; then the highest row's share and the last row's growth."""
     first_metric = columns.index(base[0])
     key_columns = [columns.index(c) for c in dims]
 
@@ -113,7 +151,7 @@ def describe(
 
     shown = [r for r in rows if r[first_metric] is not None]
     if not shown:
-        return _with(f"{headline}: no values.", assumptions)
+        return f"{headline}: no values."
     high = max(shown, key=lambda r: r[first_metric])
     low = min(shown, key=lambda r: r[first_metric])
     fmt = formats[base[0]["name"]]
@@ -140,7 +178,7 @@ def describe(
         last = rows[-1]
         if last[i] is not None:
             text += f" {label(last)}: {format_fraction(last[i], signed=True)} on the period before."
-    return _with(text, assumptions)
+    return text
 
 
 def _format(column: dict[str, Any]) -> Format | None:
