@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--sf", type=float, default=1.0)
     parser.add_argument("--home", type=Path, default=None, help="reuse a lakehouse here")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--show", type=int, default=3, help="list this many slowest questions")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,7 +97,7 @@ def main() -> None:
         worst = sorted(
             range(len(asked)),
             key=lambda i: statistics.median(ours[i]) - statistics.median(raw[i]),
-        )[-3:]
+        )[-args.show :]
         for i in reversed(worst):
             print(f"  slowest beside its gold: {asked[i][0]!r}: lakechat "
                   f"{statistics.median(ours[i]) * 1000:.1f} ms, gold {statistics.median(raw[i]) * 1000:.1f} ms")  # fmt: skip
