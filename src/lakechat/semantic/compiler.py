@@ -31,7 +31,7 @@ from lakechat.semantic import timerange
 from lakechat.semantic.calculations import with_calculations
 from lakechat.semantic.conditions import comparison, ident, within_days
 from lakechat.semantic.dialects import capabilities, write_sql
-from lakechat.semantic.model import Dimension, Measure, MetricView
+from lakechat.semantic.model import Dimension, Join, Measure, MetricView
 from lakechat.semantic.query import (
     Condition,
     DimensionRef,
@@ -420,23 +420,35 @@ class _Compiler:
         return _relation(self.view.source, SOURCE_ALIAS)
 
     def needed_joins(self, where: Sequence[exp.Expr] = ()) -> list[exp.Join]:
-        """The joins the query uses, LEFT as the model says, except those a WHERE condition
-        needs a row from: there LEFT and inner give the same rows, and an inner join lets
-        the engine reorder the joins (a nation filter runs ~8x faster on DuckDB)."""
+        """The joins the query uses, each nested under its parent as the model nests them:
+        ``LEFT JOIN (orders LEFT JOIN (customer ...) ON ...) ON ...`` gives the rows of the
+        flat chain, and the engine joins the small tables first (~1.5x on DuckDB). LEFT as
+        the model says, except where a WHERE part needs the join's row: there LEFT and inner
+        give the same rows, and inner lets the engine reorder (a nation filter ~8x faster)."""
         inner = self._null_rejected(where)
-        joins: list[exp.Join] = []
-        order = [j.name for j in self.view.all_joins()]
-        for name in sorted(self.used_joins, key=order.index):
-            join = self.joins[name]
-            relation = _relation(join.source, name)
-            side = None if name in inner else "LEFT"
-            if join.using:
-                using = [exp.to_identifier(c) for c in join.using]
-                joins.append(exp.Join(this=relation, side=side, using=using))
-            else:
-                condition = _parsed(join.on or "").copy()
-                joins.append(exp.Join(this=relation, side=side, on=condition))
-        return joins
+        used = set(self.used_joins)
+
+        def build(level: Sequence[Join]) -> list[exp.Join]:
+            built: list[exp.Join] = []
+            for join in level:
+                if join.name not in used:
+                    continue
+                relation = _relation(join.source, join.name)
+                children = build(join.joins)
+                if children and isinstance(relation, exp.Table):
+                    relation.set("joins", children)
+                    relation, children = exp.Subquery(this=relation), []
+                side = None if join.name in inner else "LEFT"
+                if join.using:
+                    using = [exp.to_identifier(c) for c in join.using]
+                    built.append(exp.Join(this=relation, side=side, using=using))
+                else:
+                    condition = _parsed(join.on or "").copy()
+                    built.append(exp.Join(this=relation, side=side, on=condition))
+                built.extend(children)  # a SQL source cannot hold joins: its children follow
+            return built
+
+        return build(self.view.joins)
 
     def _null_rejected(self, where: Sequence[exp.Expr]) -> set[str]:
         """Joins (with their parents) whose columns a top-level WHERE part compares in a way
