@@ -144,10 +144,20 @@ def _longest_at(
             return None
         terms = vocabulary.exact(phrase)
         hits = values.lookup(phrase)
+        if (terms or hits) and n > 1 and _continues(words, i + n - 1, used, vocabulary):
+            continue  # "number of order lines": "order lines", not "number of order(s)"
         if terms or hits:
             every = tuple(vocabulary.phrases.get(phrase, terms))
             return Found(i, i + n, _text(words, i, i + n), tuple(terms), tuple(hits), 1.0, every)
     return None
+
+
+def _continues(words: list[Word], last: int, used: set[int], vocabulary: Vocabulary) -> bool:
+    """The phrase's last word starts another name with the word after it."""
+    after = last + 1
+    if after >= len(words) or after in used:
+        return False
+    return bool(vocabulary.exact(f"{words[last].norm} {words[after].norm}"))
 
 
 def _fuzzy_pair(words: list[Word], i: int, taken: set[int], vocabulary: Vocabulary) -> Found | None:
