@@ -87,6 +87,7 @@ def test_datasets_browse(client: TestClient) -> None:
         "order_count",
         "total_order_value",
         "avg_order_value",
+        "customer_count",
     }
     schema = client.get("/v1/datasets/tpch_sales/schema", headers=headers).json()
     assert "customer_nation" in [j["name"] for j in schema["joins"]]
