@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lakechat.assistant.plans import SemanticPlan, plan_json
-from lakechat.assistant.sessions import ChatTurn, SessionStore
+from lakechat.assistant.sessions import KEPT_ROWS, ChatTurn, SessionStore
 from lakechat.errors import BadRequest, NotFound
 from lakechat.security.principals import Principal, Role
 from lakechat.semantic.query import SemanticQuery
@@ -249,3 +249,19 @@ def test_a_remembered_plan_that_no_longer_reads_is_dropped(
         assert row is not None
         row.memory = {"plan": {"type": "semantic", "model": "tpch_sales", "query": {"x": 1}}}
     assert sessions.open(turn.session.id, ALICE).previous is None
+
+
+def test_history_keeps_a_long_answers_first_rows_only(sessions: SessionStore) -> None:
+    plan = semantic({"name": "order_date", "timeGrain": "day"}).model_dump(
+        mode="json", by_alias=True
+    )
+    many = {**answer("answered", plan), "rows": [[n] for n in range(KEPT_ROWS + 50)],
+            "row_count": KEPT_ROWS + 50, "chart": {"mark": "line"}}  # fmt: skip
+    few = {**answer("answered", plan), "rows": [[1], [2]], "row_count": 2, "chart": {"mark": "bar"}}
+    turn = start(sessions, ALICE, "daily revenue", many)
+    sessions.record(turn.session, "and weekly?", few)
+    stored = [m.answer for m in sessions.history(turn.session.id, ALICE).messages if m.answer]
+    assert len(stored[0]["rows"]) == KEPT_ROWS and stored[0]["row_count"] == KEPT_ROWS + 50
+    assert stored[0]["chart"] is None and stored[0]["history_rows_cut"] is True
+    assert stored[1]["rows"] == [[1], [2]] and stored[1]["chart"] == {"mark": "bar"}
+    assert "history_rows_cut" not in stored[1]

@@ -218,7 +218,7 @@ class SessionStore:
                 MessageRow(id=question_id, session_id=row.id, role="user", content=message,
                            request_id=request_id, created_at=now),
                 MessageRow(id=answer_id, session_id=row.id, role="assistant",
-                           content=str(answer.get("answer") or ""), answer=answer,
+                           content=str(answer.get("answer") or ""), answer=_kept(answer),
                            request_id=request_id, created_at=now),
             ])  # fmt: skip
             db.flush()
@@ -333,6 +333,19 @@ def checked_message(message: str) -> str:
 
 def _new_id() -> str:
     return secrets.token_hex(16)
+
+
+#: rows of an answer kept in the session history; the plan re-runs the rest
+KEPT_ROWS = 200
+
+
+def _kept(answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer as history keeps it: at most KEPT_ROWS rows, and the chart (which repeats
+    the rows) only when every row is kept."""
+    rows = answer.get("rows") or []
+    if len(rows) <= KEPT_ROWS:
+        return answer
+    return {**answer, "rows": rows[:KEPT_ROWS], "chart": None, "history_rows_cut": True}
 
 
 def _title(message: str) -> str:
