@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,6 +23,13 @@ from lakechat.settings import Settings, check_startup, load_settings
 log = logging.getLogger(__name__)
 
 
+def _warm_up(svc: AppServices) -> None:
+    try:
+        svc.assistant.interpreter()
+    except Exception:  # the first question builds it again and reports the problem
+        log.warning("the assistant's value index could not be built at startup", exc_info=True)
+
+
 def create_app(settings: Settings | None = None, *, configure_logs: bool = True) -> FastAPI:
     """Build the API. Refuses unsafe production settings before anything is served."""
     settings = settings or load_settings()
@@ -33,6 +41,11 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc.request_log.start()
+        # the assistant's value index reads every model's values (seconds at SF 1): build it
+        # now, beside serving, rather than in the first question
+        threading.Thread(
+            target=_warm_up, args=(svc,), name="assistant-warm-up", daemon=True
+        ).start()
         log.info(
             "lakechat %s serving (%s, state store %s)",
             __version__,

@@ -146,8 +146,14 @@ def _breakdown(
     first_metric = columns.index(base[0])
     key_columns = [columns.index(c) for c in dims]
 
+    grains = {d.output: d.time_grain for d in query.dimensions}
+
     def label(row: list[Any]) -> str:
-        return ", ".join(format_value(row[i], formats[columns[i]["name"]]) for i in key_columns)
+        return ", ".join(
+            _period_of(row[i], grains.get(columns[i]["name"]))
+            or format_value(row[i], formats[columns[i]["name"]])
+            for i in key_columns
+        )
 
     shown = [r for r in rows if r[first_metric] is not None]
     if not shown:
@@ -208,6 +214,8 @@ def _filters(query: SemanticQuery, titles: dict[str, str]) -> str:
     words = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
     for c in _conditions(query):
         title = titles.get(c.field, c.field).lower()
+        if c.op == "is_not_null":
+            continue  # blanks left out of a ranking: not a filter the reader asked for
         if c.op in ("in", "eq"):
             values = c.value if isinstance(c.value, list) else [c.value]
             parts.append(f"{title} {' or '.join(str(v) for v in values)}")
@@ -219,6 +227,25 @@ def _filters(query: SemanticQuery, titles: dict[str, str]) -> str:
         else:
             parts.append(f"{title} {c.op.replace('_', ' ')} {c.value}")
     return ("for " + ", ".join(parts)) if parts else ""
+
+
+def _period_of(value: Any, grain: str | None) -> str | None:
+    """A time bucket as people say it: "1995", "Q3 1995", "Jul 1995", "week of 1995-07-03"."""
+    if grain is None or value is None:
+        return None
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+    if grain == "year":
+        return str(day.year)
+    if grain == "quarter":
+        return f"Q{(day.month - 1) // 3 + 1} {day.year}"
+    if grain == "month":
+        return f"{calendar.month_abbr[day.month]} {day.year}"
+    if grain == "week":
+        return f"week of {day.isoformat()}"
+    return str(value) if grain == "hour" else day.isoformat()
 
 
 def _sentence(text: str) -> str:
