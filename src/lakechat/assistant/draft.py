@@ -35,7 +35,7 @@ class Draft:
         draft = cls(plan.model, chart=plan.chart)
         draft.measures = [(m.name, m.calculation) for m in query.metrics]
         draft.dimensions = [(d.name, d.time_grain) for d in query.dimensions]
-        for condition in _conditions(query):
+        for condition in conditions_of(query):
             if condition.op in ("eq", "in", "ne", "not_in") and condition.field in dimension_names:
                 values = condition.value if isinstance(condition.value, list) else [condition.value]
                 op = "in" if condition.op in ("eq", "in") else "not_in"
@@ -92,7 +92,8 @@ class Draft:
         return body
 
 
-def _conditions(query: SemanticQuery) -> list[Condition]:
+def conditions_of(query: SemanticQuery) -> list[Condition]:
+    """The conditions ANDed at the top of ``query``'s filters (the ones a draft edits)."""
     found = query.filters
     if found is None:
         return []

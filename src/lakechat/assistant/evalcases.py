@@ -12,7 +12,6 @@ so a typo never silently drops a case from the benchmark.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lakechat.errors import BadRequest
+from lakechat.yaml12 import Yaml12Loader
 
 #: Every tag a case may carry; a case file with another tag is refused.
 KNOWN_TAGS = frozenset({
@@ -92,19 +92,6 @@ class EvalCase(BaseModel):
         return self.gold_sql.replace(TODAY_PLACEHOLDER, f"DATE '{today.isoformat()}'")
 
 
-class _Yaml12Loader(yaml.SafeLoader):
-    """Booleans are only true/false, so a value like NO or ON in gold rows stays text."""
-
-
-_Yaml12Loader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
 def load_cases(*paths: Path) -> list[EvalCase]:
     """The cases in ``paths`` (files, or folders whose ``*.yaml`` files are read in name
     order); BadRequest names the file, the case and the field of the first bad case."""
@@ -115,7 +102,7 @@ def load_cases(*paths: Path) -> list[EvalCase]:
     seen: dict[str, str] = {}
     for file in files:
         try:
-            document = yaml.load(file.read_text(encoding="utf-8"), Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader
+            document = yaml.load(file.read_text(encoding="utf-8"), Loader=Yaml12Loader)  # noqa: S506 - a SafeLoader
         except OSError as exc:
             raise BadRequest(f"{file}: cannot read the case file: {exc.strerror or exc}") from None
         except yaml.YAMLError as exc:

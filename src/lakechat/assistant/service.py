@@ -27,7 +27,7 @@ from lakechat.assistant.plans import Clarify, Help, Plan, Refuse, SemanticPlan, 
 from lakechat.assistant.suggestions import suggest
 from lakechat.assistant.values import ValueIndex, read_values
 from lakechat.assistant.wording import describe
-from lakechat.errors import FeatureDisabled, LakechatError
+from lakechat.errors import LakechatError
 from lakechat.security.principals import Principal
 from lakechat.semantic.cache import ResultCache
 from lakechat.semantic.model import Format
@@ -37,7 +37,7 @@ from lakechat.semantic.timerange import today_in, zone
 from lakechat.settings import Settings
 from lakechat.store.types import utcnow
 from lakechat.warehouse.base import Warehouse
-from lakechat.warehouse.guarded import principal_allow_list, run_sql
+from lakechat.warehouse.guarded import run_for
 
 log = logging.getLogger(__name__)
 
@@ -179,21 +179,13 @@ class Assistant:
         }
 
     def _sql(self, plan: SqlRun, principal: Principal) -> dict[str, Any]:
-        if not self.settings.feature_sql_execution:
-            raise FeatureDisabled("raw SQL is turned off here (FEATURE_SQL_EXECUTION=false)")
         if not principal.has_scope("data:sql"):
             return {
                 "status": "refused",
                 "answer": "Running your own SQL needs a key with the data:sql scope; "
                 "ask in plain language instead.",
             }
-        outcome = run_sql(
-            self.warehouse,
-            plan.sql,
-            allowed_tables=principal_allow_list(principal, self.settings.table_access),
-            max_rows=self.settings.query_max_rows,
-            timeout_seconds=self.settings.query_timeout_seconds,
-        )
+        outcome = run_for(principal, self.warehouse, plan.sql, self.settings)
         shown = outcome.as_json()
         return {
             "status": "answered",

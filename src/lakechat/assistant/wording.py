@@ -208,11 +208,11 @@ def _dimension_title(query: SemanticQuery, output: str, titles: dict[str, str]) 
 
 
 def _filters(query: SemanticQuery, titles: dict[str, str]) -> str:
-    from lakechat.assistant.draft import _conditions
+    from lakechat.assistant.draft import conditions_of
 
     parts = []
     words = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
-    for c in _conditions(query):
+    for c in conditions_of(query):
         title = titles.get(c.field, c.field).lower()
         if c.op == "is_not_null":
             continue  # blanks left out of a ranking: not a filter the reader asked for

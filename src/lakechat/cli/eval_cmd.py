@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lakechat.cli.output import console, fail, print_json, print_table
+
+if TYPE_CHECKING:
+    from lakechat.assistant.evaluation import EvalReport
 
 
 def evaluate(
@@ -83,10 +87,9 @@ def evaluate(
         raise typer.Exit(1)
 
 
-def _print(report: object) -> None:
-    from lakechat.assistant.evaluation import TABLE_COLUMNS, EvalReport
+def _print(report: EvalReport) -> None:
+    from lakechat.assistant.evaluation import TABLE_COLUMNS
 
-    assert isinstance(report, EvalReport)
     if report.failures:
         print_table("failures", TABLE_COLUMNS, report.table_rows())
     by_tag = [

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from lakechat.semantic.model import Dimension, Measure, MetricView
+from lakechat.yaml12 import Yaml12Loader
 
 SHIPPED_MODELS = Path(__file__).with_name("models")
 _MEASURE_REF = re.compile(r"\bMEASURE\s*\(\s*`?([^`)]+?)`?\s*\)", re.IGNORECASE)
@@ -53,21 +54,8 @@ class MutableModelSet:
     problems: list[ModelProblem] = field(default_factory=list)
 
 
-class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader whose booleans are only true/false (YAML 1.2), never on/off/yes/no."""
-
-
-_Yaml12Loader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
 #: Builds scalar values from nodes the loader already tagged.
-_SCALARS = _Yaml12Loader("")
+_SCALARS = Yaml12Loader("")
 
 
 def model_folders(models_path: str | None, home: Path) -> list[Path]:
@@ -95,7 +83,7 @@ def load_model_file(path: Path) -> tuple[LoadedModel | None, list[ModelProblem]]
     shown = str(path)
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=_Yaml12Loader)
+        node = yaml.compose(text, Loader=Yaml12Loader)
     except (OSError, UnicodeDecodeError) as exc:
         return None, [ModelProblem(shown, 1, f"cannot read the file: {exc}")]
     except yaml.YAMLError as exc:

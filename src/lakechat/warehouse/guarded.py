@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lakechat.errors import FeatureDisabled
 from lakechat.security.principals import Principal
+from lakechat.settings import Settings
 from lakechat.sqlguard.guard import GuardPolicy, GuardVerdict, check
 from lakechat.warehouse.base import QueryResult, Warehouse
 
@@ -64,3 +66,19 @@ def run_sql(
     # a LIMIT the guard brought down to QUERY_MAX_ROWS and that came back full was cut too
     truncated = result.truncated or (verdict.limit_applied and result.row_count >= max_rows)
     return SqlRunResult(verdict, result, truncated)
+
+
+def run_for(
+    principal: Principal, warehouse: Warehouse, sql: str, settings: Settings
+) -> SqlRunResult:
+    """``sql`` as ``principal`` may run it: raw SQL switched on, their tables only, and the
+    row cap and timeout the settings give (POST /api/sql and the assistant's SqlRun)."""
+    if not settings.feature_sql_execution:
+        raise FeatureDisabled("raw SQL is turned off here (FEATURE_SQL_EXECUTION=false)")
+    return run_sql(
+        warehouse,
+        sql,
+        allowed_tables=principal_allow_list(principal, settings.table_access),
+        max_rows=settings.query_max_rows,
+        timeout_seconds=settings.query_timeout_seconds,
+    )

@@ -11,8 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lakechat.api.access import GuardedRoute, current_principal, requires
 from lakechat.api.deps import services
-from lakechat.errors import FeatureDisabled
-from lakechat.warehouse.guarded import principal_allow_list, run_sql
+from lakechat.warehouse.guarded import run_for
 
 router = APIRouter(tags=["sql"], route_class=GuardedRoute)
 
@@ -28,16 +27,8 @@ class SqlRequest(BaseModel):
 )
 async def run(body: SqlRequest, request: Request) -> dict[str, Any]:
     svc = services(request)
-    settings = svc.settings
-    if not settings.feature_sql_execution:
-        raise FeatureDisabled("raw SQL is turned off here (FEATURE_SQL_EXECUTION=false)")
     outcome = await run_in_threadpool(
-        run_sql,
-        svc.warehouse,
-        body.sql,
-        allowed_tables=principal_allow_list(current_principal(request), settings.table_access),
-        max_rows=settings.query_max_rows,
-        timeout_seconds=settings.query_timeout_seconds,
+        run_for, current_principal(request), svc.warehouse, body.sql, svc.settings
     )
     request.state.log = {
         "plan_type": "SqlRun",
