@@ -293,3 +293,40 @@ def test_a_join_turns_inner_only_where_a_filter_needs_its_row(
     assert join in compiled.sql and (join == "LEFT JOIN") == ("LEFT JOIN" in compiled.sql)
     found = warehouse.execute(compiled.sql, max_rows=10, timeout_seconds=10).rows
     assert sum(row[1] for row in found) == rows[0][0]
+
+
+def test_a_join_declared_to_always_match_is_inner(tmp_path: Path, warehouse: DuckDBWarehouse) -> None:
+    """``referential_integrity`` makes a join inner even with no filter: the model says no
+    key is an orphan, so the engine may reorder it; an orphan then drops out, as declared."""
+    declared = ORPHANS_MODEL + "x-lakechat: {referential_integrity: [amounts]}\n"
+    (tmp_path / "orphans.yaml").write_text(declared)
+    model, problems = load_model_file(tmp_path / "orphans.yaml")
+    assert model is not None and not problems
+    body = {"dataset": "orphans", "metrics": [{"name": "rows"}], "dimensions": [{"name": "band"}]}
+    compiled = compile_query(
+        model.view, SemanticQuery.model_validate(body), dialect="duckdb", access=ADMIN
+    )
+    assert " JOIN " in compiled.sql and "LEFT JOIN" not in compiled.sql
+    found = warehouse.execute(compiled.sql, max_rows=10, timeout_seconds=10).rows
+    assert sorted(found) == [("high", 1), ("low", 1)]
+
+
+def test_the_shipped_models_declare_only_joins_that_always_match(
+    warehouse: DuckDBWarehouse,
+) -> None:
+    """Each join a shipped model lists under referential_integrity finds a row for every row
+    of its parent in the demo data, so its inner join gives the LEFT join's rows."""
+    checked = 0
+    for model in load_models([SHIPPED_MODELS]).models.values():
+        view = model.view
+        parents = {c.name: j for j in view.all_joins() for c in j.joins}
+        for join in view.all_joins():
+            if join.name not in view.extras.referential_integrity:
+                continue
+            parent = parents.get(join.name)
+            parent_sql = f"{parent.source} AS {parent.name}" if parent else f"{view.source} AS source"
+            sql = (f"SELECT COUNT(*) FROM {parent_sql} LEFT JOIN {join.source} AS {join.name} "
+                   f"ON {join.on} WHERE {join.name}.{join.on.split('.')[-1].strip()} IS NULL")  # fmt: skip
+            assert warehouse.execute(sql, max_rows=1, timeout_seconds=30).rows[0][0] == 0, join.name
+            checked += 1
+    assert checked >= 11

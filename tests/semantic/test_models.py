@@ -68,6 +68,8 @@ def test_on_stays_a_key_and_version_is_text(tmp_path: Path) -> None:
         (("MEASURE(value)", "MEASURE(valu)"), 16, "did you mean 'value'"),
         (("default_time_dimension: order_date", "default_time_dimension: order_dat"), 18,
          "did you mean 'order_date'"),
+        (("default_time_dimension: order_date", "referential_integrity: [custmer]"), 18,
+         "no join 'custmer'; did you mean 'customer'"),
         (("    on: source.o_custkey = customer.c_custkey", "    using: [o_custkey]\n    on: x = y"), 4,
          "exactly one of `on` and `using`"),
         (("version: 1.1", "version: 2.0"), 1, "version"),

@@ -423,9 +423,10 @@ class _Compiler:
         """The joins the query uses, each nested under its parent as the model nests them:
         ``LEFT JOIN (orders LEFT JOIN (customer ...) ON ...) ON ...`` gives the rows of the
         flat chain, and the engine joins the small tables first (~1.5x on DuckDB). LEFT as
-        the model says, except where a WHERE part needs the join's row: there LEFT and inner
-        give the same rows, and inner lets the engine reorder (a nation filter ~8x faster)."""
-        inner = self._null_rejected(where)
+        the model says, except where a WHERE part needs the join's row or the model declares
+        that the join always finds its row: there LEFT and inner give the same rows, and
+        inner lets the engine reorder (a nation filter ~8x faster, a supplier join ~4x)."""
+        inner = self._null_rejected(where) | set(self.view.extras.referential_integrity)
         used = set(self.used_joins)
 
         def build(level: Sequence[Join]) -> list[exp.Join]:

@@ -201,6 +201,10 @@ def _references(view: MetricView) -> list[tuple[tuple[Any, ...], str]]:
         if name not in dimensions:
             problems.append((("x-lakechat", "value_synonyms", name),
                              f"value synonyms for no dimension {name!r}{_did_you_mean(name, dimensions)}"))  # fmt: skip
+    for name in extras.referential_integrity:
+        if name not in joins:
+            problems.append((("x-lakechat", "referential_integrity"),
+                             f"no join {name!r}{_did_you_mean(name, joins)}"))  # fmt: skip
     if view.filter:
         problems += _parses(view.filter, ("filter",))
     return problems

@@ -90,6 +90,10 @@ class LakechatExtras(_Frozen):
     #: dimension name -> {stored value -> the words people use for it}
     value_synonyms: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict)
     sample_questions: tuple[str, ...] = ()
+    #: Joins that always find their row ("assume referential integrity", as Tableau and
+    #: Power BI call it): every row of the join's parent has a match, so an inner join
+    #: gives the rows the model's LEFT join does, and lets the engine reorder the joins.
+    referential_integrity: tuple[Name, ...] = ()
 
 
 class MetricView(_Frozen):
