@@ -295,7 +295,9 @@ def test_a_join_turns_inner_only_where_a_filter_needs_its_row(
     assert sum(row[1] for row in found) == rows[0][0]
 
 
-def test_a_join_declared_to_always_match_is_inner(tmp_path: Path, warehouse: DuckDBWarehouse) -> None:
+def test_a_join_declared_to_always_match_is_inner(
+    tmp_path: Path, warehouse: DuckDBWarehouse
+) -> None:
     """``referential_integrity`` makes a join inner even with no filter: the model says no
     key is an orphan, so the engine may reorder it; an orphan then drops out, as declared."""
     declared = ORPHANS_MODEL + "x-lakechat: {referential_integrity: [amounts]}\n"
@@ -324,7 +326,9 @@ def test_the_shipped_models_declare_only_joins_that_always_match(
             if join.name not in view.extras.referential_integrity:
                 continue
             parent = parents.get(join.name)
-            parent_sql = f"{parent.source} AS {parent.name}" if parent else f"{view.source} AS source"
+            parent_sql = (
+                f"{parent.source} AS {parent.name}" if parent else f"{view.source} AS source"
+            )
             sql = (f"SELECT COUNT(*) FROM {parent_sql} LEFT JOIN {join.source} AS {join.name} "
                    f"ON {join.on} WHERE {join.name}.{join.on.split('.')[-1].strip()} IS NULL")  # fmt: skip
             assert warehouse.execute(sql, max_rows=1, timeout_seconds=30).rows[0][0] == 0, join.name
