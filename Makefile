@@ -16,7 +16,7 @@ $(VENV)/.installed-demo: pyproject.toml constraints.txt | $(BIN)/python
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install --quiet -c constraints.txt -e '.[dev,postgres,redis,databricks,spark]'
+	$(PIP) install --quiet -c constraints.txt -e '.[dev,postgres,redis,queue,databricks,spark]'
 	@touch $@ $(VENV)/.installed-demo
 
 # pg_dump/pg_restore back up a PostgreSQL state store; the backup tests use them.

@@ -113,6 +113,17 @@ class Settings(BaseSettings):
     redis_key_prefix: str = Field(
         "lakechat", description="Prefix of every key lakechat writes to Redis."
     )
+    catalog_provider: Literal["embedded", "unity"] = Field(
+        "embedded",
+        description="Which catalog is browsed and governed: embedded (the lakehouse, governance in the state store) or unity (Databricks Unity Catalog from DATABRICKS_HOST and DATABRICKS_TOKEN; tables are created through DATABRICKS_WAREHOUSE_ID).",
+    )
+    jobs_backend: Literal["inprocess", "celery"] = Field(
+        "inprocess",
+        description="Where background jobs run: inprocess (worker threads in each server process) or celery (workers started with `lakechat jobs worker`, queued on REDIS_URL).",
+    )
+    jobs_workers: int = Field(
+        2, ge=1, le=64, description="Worker threads for in-process jobs, per server process."
+    )
     qdrant_url: str | None = Field(
         None, description="Qdrant server URL for the document vector index."
     )

@@ -15,7 +15,7 @@ from lakechat import __version__
 from lakechat.api.access import security_schemes
 from lakechat.api.error_handlers import install_error_handlers
 from lakechat.api.middleware import ErrorEnvelopeMiddleware, RequestContextMiddleware
-from lakechat.api.routes import chat, health, keys, ops, semantic, sql
+from lakechat.api.routes import catalog, chat, health, keys, ops, proposals, semantic, sql
 from lakechat.api.services import AppServices
 from lakechat.observability.logs import configure_logging
 from lakechat.settings import Settings, check_startup, load_settings
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             yield
         finally:
             await svc.limiter.close()
+            svc.governance.runner.close()
             svc.warehouse.close()
             svc.request_log.close()
             svc.store.dispose()
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         sql.router,
         semantic.router,
         chat.router,
+        catalog.router,
+        proposals.router,
         health.router,
         ops.router,
     ):

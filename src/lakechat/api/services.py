@@ -8,6 +8,7 @@ from datetime import datetime
 
 from lakechat.assistant.service import Assistant
 from lakechat.assistant.sessions import SessionStore
+from lakechat.catalog.service import Governance
 from lakechat.observability.health import (
     HealthMonitor,
     cache_check,
@@ -40,6 +41,7 @@ class AppServices:
     models: ModelRegistry
     result_cache: ResultCache | None
     sessions: SessionStore
+    governance: Governance
     #: what "today" is for relative time ranges; tests replace it
     clock: Callable[[], datetime] = utcnow
     #: built from the fields above, so a copy made with another clock
@@ -83,4 +85,5 @@ class AppServices:
             models=ModelRegistry(model_folders(settings.models_path, settings.home)),
             result_cache=build_result_cache(settings),
             sessions=SessionStore(store, settings.session_timeout_hours),
+            governance=Governance.build(settings, store),
         )

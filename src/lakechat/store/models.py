@@ -131,3 +131,61 @@ class JobRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class CatalogMetadataRow(Base):
+    """The embedded catalog's governance of one object (catalog, schema, table or column,
+    by its dotted full name): owner, comment, who made it."""
+
+    __tablename__ = "catalog_metadata"
+
+    full_name: Mapped[str] = mapped_column(String(1100), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class CatalogTagRow(Base):
+    __tablename__ = "catalog_tags"
+
+    full_name: Mapped[str] = mapped_column(String(1100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256), default="")
+
+
+class CatalogGrantRow(Base):
+    __tablename__ = "catalog_grants"
+
+    full_name: Mapped[str] = mapped_column(String(1100), primary_key=True)
+    principal: Mapped[str] = mapped_column(String(255), primary_key=True)
+    privilege: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class CatalogGroupRow(Base):
+    """A group the embedded catalog knows; API keys join groups by name."""
+
+    __tablename__ = "catalog_groups"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ProposalRow(Base):
+    """A catalog change waiting for someone allowed to confirm it."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    principal: Mapped[str] = mapped_column(String(200))
+    tenant: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    summary: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    job_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

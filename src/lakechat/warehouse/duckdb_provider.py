@@ -46,7 +46,9 @@ class DuckDBWarehouse:
         """One in-memory database with every catalog file attached; rebuilt when files change.
 
         The folder is listed again only when its modification time moves (a catalog file
-        added, renamed into place or removed), not on every statement.
+        added, renamed into place or removed), not on every statement. The old database is
+        not closed: statements running on it finish on the files they started with, and it
+        goes when its last cursor does.
         """
         stamp = self._folder_stamp()
         with self._lock:
@@ -55,9 +57,7 @@ class DuckDBWarehouse:
         files = self._catalog_files()
         names = tuple(sorted(files))
         with self._lock:
-            if self._conn is None or names != self._attached:
-                if self._conn is not None:
-                    self._conn.close()
+            if self._conn is None or stamp != self._stamp:
                 self._conn = self._open(files)
                 self._attached = names
                 self._attached_set = frozenset(names)

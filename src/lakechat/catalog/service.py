@@ -1,0 +1,52 @@
+"""The catalog's parts one app instance uses: the provider, proposals and the job runner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lakechat.catalog.base import Catalog
+from lakechat.catalog.factory import build_catalog
+from lakechat.catalog.proposals import ProposalService
+from lakechat.errors import ConfigurationError
+from lakechat.jobs.runners import CeleryRunner, InProcessRunner, JobRunner
+from lakechat.jobs.store import JobStore
+from lakechat.jobs.tasks import JobContext
+from lakechat.security.principals import Principal
+from lakechat.settings import Settings
+from lakechat.store.database import StateStore
+
+
+@dataclass(frozen=True)
+class Governance:
+    catalog: Catalog
+    proposals: ProposalService
+    runner: JobRunner
+
+    @classmethod
+    def build(cls, settings: Settings, store: StateStore) -> Governance:
+        catalog = build_catalog(settings, store)
+        proposals = ProposalService(
+            store,
+            catalog,
+            audit=settings.feature_audit_logging,
+            batch_enabled=settings.feature_batch_operations,
+        )
+        jobs = JobStore(store)
+        runner: JobRunner
+        if settings.jobs_backend == "celery":
+            if not settings.redis_url:
+                raise ConfigurationError("JOBS_BACKEND=celery needs REDIS_URL (the queue)")
+            runner = CeleryRunner(jobs, settings.redis_url)
+        else:
+            runner = InProcessRunner(JobContext(jobs, proposals), settings.jobs_workers)
+        return cls(catalog, proposals, runner)
+
+    def confirm(self, proposal_id: str, principal: Principal) -> dict[str, Any]:
+        """Confirm a proposal; a large one is handed to the job runner."""
+
+        def submit(pid: str, who: Principal, total: int) -> str:
+            params = {"proposal_id": pid, "actor": who.name}
+            return self.runner.submit("catalog.proposal", params, who, total=total)
+
+        return self.proposals.confirm(proposal_id, principal, submit)

@@ -1,0 +1,70 @@
+"""What a job does, by kind, and running one job with its progress kept in the store.
+
+The same code runs in a server's worker thread and in a Celery worker process: each gets
+a ``JobContext`` (the state store and what the tasks need) and runs ``run_job(id)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lakechat.catalog.proposals import ProposalService
+from lakechat.errors import first_line
+from lakechat.jobs.store import JobStore
+from lakechat.store.models import JobRow
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class JobContext:
+    jobs: JobStore
+    proposals: ProposalService
+
+
+def run_proposal(context: JobContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """A confirmed catalog proposal, statement by statement."""
+    outcomes = context.proposals.execute(params["proposal_id"], params["actor"], progress)
+    failures = [o.as_json() for o in outcomes if o.status == "failed"]
+    return {
+        "proposal_id": params["proposal_id"],
+        "total": len(outcomes),
+        "succeeded": len(outcomes) - len(failures),
+        "failed": len(failures),
+        "failures": failures,
+    }
+
+
+TASKS: dict[str, Callable[[JobContext, dict[str, Any], Progress], dict[str, Any]]] = {
+    "catalog.proposal": run_proposal,
+}
+
+
+def run_job(context: JobContext, job_id: str) -> None:
+    """Run one queued job; whatever happens, the job ends with a status and a reason."""
+    with context.jobs.store.session() as session:
+        row = session.get(JobRow, job_id)
+        kind, params = (row.kind, dict(row.params)) if row is not None else ("", {})
+    if row is None:
+        log.warning("job %s is not in the state store", job_id)
+        return
+    task = TASKS.get(kind)
+    if task is None:
+        context.jobs.crashed(job_id, f"no task of kind {kind!r}")
+        return
+    context.jobs.started(job_id)
+    try:
+        result = task(
+            context, params, lambda done, failed: context.jobs.progress(job_id, done, failed)
+        )
+    except Exception as exc:
+        log.exception("job %s (%s) failed", job_id, kind)
+        context.jobs.crashed(job_id, first_line(exc))
+        return
+    context.jobs.progress(job_id, result.get("succeeded", 0), result.get("failed", 0))
+    context.jobs.finished(job_id, result, failed=int(result.get("failed", 0)))
