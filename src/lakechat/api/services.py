@@ -55,6 +55,7 @@ class AppServices:
             self.settings,
             self.result_cache,
             clock=self.clock,
+            granted=self.governance.readable,
         )
         object.__setattr__(self, "assistant", assistant)
 

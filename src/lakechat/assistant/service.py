@@ -56,6 +56,8 @@ class Assistant:
     settings: Settings
     cache: ResultCache | None = None
     clock: Callable[[], datetime] = utcnow
+    #: the tables a principal's catalog grants let it read (the embedded catalog's)
+    granted: Callable[[Principal], tuple[str, ...]] | None = None
     _built: _Built | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -185,7 +187,8 @@ class Assistant:
                 "answer": "Running your own SQL needs a key with the data:sql scope; "
                 "ask in plain language instead.",
             }
-        outcome = run_for(principal, self.warehouse, plan.sql, self.settings)
+        granted = self.granted(principal) if self.granted is not None else ()
+        outcome = run_for(principal, self.warehouse, plan.sql, self.settings, granted)
         shown = outcome.as_json()
         return {
             "status": "answered",

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Protocol
 
 from lakechat.catalog.changes import Change
 from lakechat.catalog.names import ObjectName, Securable
+from lakechat.security.principals import Principal
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,11 @@ class Catalog(Protocol):
 
     def principals(self) -> list[str]:
         """The known groups and users (for messages and suggestions)."""
+        ...
+
+    def readable_patterns(self, principal: Principal) -> tuple[str, ...]:
+        """Tables the catalog's grants let ``principal`` read through lakechat's SQL guard,
+        as allow-list patterns (empty where the warehouse enforces grants itself)."""
         ...
 
     def apply(self, change: Change, *, actor: str) -> None:

@@ -57,10 +57,13 @@ class EmbeddedCatalog:
         self._seeded = False
 
     # reading ----------------------------------------------------------------------
-    def _state(self) -> tuple[Snapshot, Governance]:
+    def _ensure_seeded(self) -> None:
         if not self._seeded:
             self._seeded = True
             self.seed_from_lakehouse(DEMO_GROUPS)
+
+    def _state(self) -> tuple[Snapshot, Governance]:
+        self._ensure_seeded()
         with self._lock:
             cached = self._cached
         if cached is None or time.monotonic() - cached[0] > GOVERNANCE_TTL_SECONDS:
@@ -184,6 +187,7 @@ class EmbeddedCatalog:
 
     # changes ----------------------------------------------------------------------
     def apply(self, change: Change, *, actor: str) -> None:
+        self._ensure_seeded()
         snap = self.files.snapshot()
         name = change.name
         try:

@@ -42,6 +42,11 @@ class Governance:
             runner = InProcessRunner(JobContext(jobs, proposals), settings.jobs_workers)
         return cls(catalog, proposals, runner)
 
+    def readable(self, principal: Principal) -> tuple[str, ...]:
+        """The tables the embedded catalog's grants let ``principal`` read (Unity Catalog
+        enforces its own grants on the warehouse)."""
+        return self.catalog.readable_patterns(principal)
+
     def confirm(self, proposal_id: str, principal: Principal) -> dict[str, Any]:
         """Confirm a proposal; a large one is handed to the job runner."""
 

@@ -37,6 +37,7 @@ from lakechat.errors import (
     PermissionDenied,
     QueryFailed,
 )
+from lakechat.security.principals import Principal
 from lakechat.settings import Settings
 
 if TYPE_CHECKING:
@@ -133,6 +134,9 @@ class UnityCatalog:
 
     def is_principal(self, name: str) -> bool:
         return True  # Unity Catalog refuses an unknown principal itself, in its own words
+
+    def readable_patterns(self, principal: Principal) -> tuple[str, ...]:
+        return ()  # Databricks enforces Unity Catalog grants on its own warehouse
 
     # changes ----------------------------------------------------------------------
     def apply(self, change: Change, *, actor: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,11 +45,13 @@ def lakehouse_allow_list(warehouse: Warehouse) -> tuple[str, ...]:
 
 
 def principal_allow_list(
-    principal: Principal, table_access: Mapping[str, list[str]]
+    principal: Principal, table_access: Mapping[str, list[str]], granted: Sequence[str] = ()
 ) -> tuple[str, ...]:
-    """The table patterns a caller may read: its role's, then each of its groups'."""
+    """The table patterns a caller may read: its role's, each of its groups', then what
+    catalog grants give it (``granted``)."""
     keys = [principal.role.value, *(f"group:{group}" for group in sorted(principal.groups))]
-    return tuple(dict.fromkeys(p for key in keys for p in table_access.get(key, ())))
+    patterns = [p for key in keys for p in table_access.get(key, ())]
+    return tuple(dict.fromkeys([*patterns, *granted]))
 
 
 def run_sql(
@@ -69,16 +71,21 @@ def run_sql(
 
 
 def run_for(
-    principal: Principal, warehouse: Warehouse, sql: str, settings: Settings
+    principal: Principal,
+    warehouse: Warehouse,
+    sql: str,
+    settings: Settings,
+    granted: Sequence[str] = (),
 ) -> SqlRunResult:
-    """``sql`` as ``principal`` may run it: raw SQL switched on, their tables only, and the
-    row cap and timeout the settings give (POST /api/sql and the assistant's SqlRun)."""
+    """``sql`` as ``principal`` may run it: raw SQL switched on, their tables only (their
+    role's and groups' TABLE_ACCESS and the catalog's ``granted`` tables), and the row cap
+    and timeout the settings give (POST /api/sql and the assistant's SqlRun)."""
     if not settings.feature_sql_execution:
         raise FeatureDisabled("raw SQL is turned off here (FEATURE_SQL_EXECUTION=false)")
     return run_sql(
         warehouse,
         sql,
-        allowed_tables=principal_allow_list(principal, settings.table_access),
+        allowed_tables=principal_allow_list(principal, settings.table_access, granted),
         max_rows=settings.query_max_rows,
         timeout_seconds=settings.query_timeout_seconds,
     )

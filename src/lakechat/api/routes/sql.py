@@ -27,8 +27,11 @@ class SqlRequest(BaseModel):
 )
 async def run(body: SqlRequest, request: Request) -> dict[str, Any]:
     svc = services(request)
+    principal = current_principal(request)
     outcome = await run_in_threadpool(
-        run_for, current_principal(request), svc.warehouse, body.sql, svc.settings
+        lambda: run_for(
+            principal, svc.warehouse, body.sql, svc.settings, svc.governance.readable(principal)
+        )
     )
     request.state.log = {
         "plan_type": "SqlRun",

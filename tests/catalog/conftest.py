@@ -1,0 +1,33 @@
+"""Catalog fixtures: a private copy of the demo lakehouse per test, and the embedded provider."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lakechat.catalog.base import Catalog
+from lakechat.catalog.embedded import EmbeddedCatalog
+from lakechat.settings import default_lakehouse_path
+from lakechat.store.database import StateStore
+
+
+@pytest.fixture
+def lakehouse_copy(tpch_home: Path, home: Path) -> Path:
+    """The demo lakehouse (SF 0.01) copied into this test's home: tests may change it."""
+    target = default_lakehouse_path(home)
+    shutil.copytree(default_lakehouse_path(tpch_home), target, ignore=shutil.ignore_patterns(".*"))
+    return target
+
+
+@pytest.fixture
+def embedded(lakehouse_copy: Path, migrated: StateStore) -> EmbeddedCatalog:
+    return EmbeddedCatalog(lakehouse_copy, migrated)
+
+
+@pytest.fixture(params=["embedded"])
+def provider(request: pytest.FixtureRequest) -> Catalog:
+    """Each catalog provider in turn, over the same lakehouse."""
+    found: Catalog = request.getfixturevalue(request.param)
+    return found
