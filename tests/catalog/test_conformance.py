@@ -68,16 +68,24 @@ def test_create_schema_and_table_then_describe(provider: Catalog) -> None:
 
 def test_create_in_a_missing_parent_is_not_found(provider: Catalog) -> None:
     with pytest.raises(NotFound):
-        change(provider, action="create", name="main.nosuch.t", columns=[{"name": "a", "type": "int"}])
+        change(
+            provider, action="create", name="main.nosuch.t", columns=[{"name": "a", "type": "int"}]
+        )
 
 
 def test_comments_tags_and_owners(provider: Catalog) -> None:
     orders = name("main.sales.orders")
     change(provider, action="set_comment", name="main.sales.orders", comment="one row per order")
-    change(provider, action="set_tags", name="main.sales.orders", tags={"pii": "false", "tier": "gold"})
+    change(
+        provider, action="set_tags", name="main.sales.orders", tags={"pii": "false", "tier": "gold"}
+    )
     change(provider, action="set_owner", name="main.sales.orders", owner="data_stewards")
     got = provider.get(orders)
-    assert (got.comment, got.tags, got.owner) == ("one row per order", {"pii": "false", "tier": "gold"}, "data_stewards")
+    assert (got.comment, got.tags, got.owner) == (
+        "one row per order",
+        {"pii": "false", "tier": "gold"},
+        "data_stewards",
+    )
     change(provider, action="unset_tags", name="main.sales.orders", keys=["pii"])
     change(provider, action="set_comment", name="main.sales", comment="sales data")
     assert provider.get(orders).tags == {"tier": "gold"}
@@ -85,30 +93,56 @@ def test_comments_tags_and_owners(provider: Catalog) -> None:
 
 
 def test_grant_and_revoke(provider: Catalog) -> None:
-    change(provider, action="grant", name="main.sales", principal="analysts", privileges=["USE_SCHEMA", "SELECT"])
-    change(provider, action="grant", name="main.sales.orders", principal="engineers", privileges=["MODIFY"])
+    change(
+        provider,
+        action="grant",
+        name="main.sales",
+        principal="analysts",
+        privileges=["USE_SCHEMA", "SELECT"],
+    )
+    change(
+        provider,
+        action="grant",
+        name="main.sales.orders",
+        principal="engineers",
+        privileges=["MODIFY"],
+    )
     held = {g.principal: set(g.privileges) for g in provider.grants(name("main.sales"))}
     assert held["analysts"] == {"USE_SCHEMA", "SELECT"}
-    assert {g.principal: set(g.privileges) for g in provider.grants(name("main.sales.orders"))}["engineers"] == {"MODIFY"}
-    change(provider, action="revoke", name="main.sales", principal="analysts", privileges=["SELECT"])
+    assert {g.principal: set(g.privileges) for g in provider.grants(name("main.sales.orders"))}[
+        "engineers"
+    ] == {"MODIFY"}
+    change(
+        provider, action="revoke", name="main.sales", principal="analysts", privileges=["SELECT"]
+    )
     held = {g.principal: set(g.privileges) for g in provider.grants(name("main.sales"))}
     assert held["analysts"] == {"USE_SCHEMA"}
 
 
 def test_an_unknown_principal_is_refused(provider: Catalog) -> None:
     with pytest.raises(BadRequest, match="nobody-at-all"):
-        change(provider, action="grant", name="main.sales", principal="nobody-at-all", privileges=["SELECT"])
+        change(
+            provider,
+            action="grant",
+            name="main.sales",
+            principal="nobody-at-all",
+            privileges=["SELECT"],
+        )
 
 
 def test_drop_never_cascades_unless_asked(provider: Catalog) -> None:
     change(provider, action="create", name="main.scratch")
-    change(provider, action="create", name="main.scratch.t1", columns=[{"name": "a", "type": "int"}])
+    change(
+        provider, action="create", name="main.scratch.t1", columns=[{"name": "a", "type": "int"}]
+    )
     with pytest.raises(BadRequest, match="not empty"):
         change(provider, action="drop", name="main.scratch")
     assert provider.exists(name("main.scratch.t1"))
     change(provider, action="drop", name="main.scratch.t1")
     assert not provider.exists(name("main.scratch.t1"))
-    change(provider, action="create", name="main.scratch.t2", columns=[{"name": "a", "type": "int"}])
+    change(
+        provider, action="create", name="main.scratch.t2", columns=[{"name": "a", "type": "int"}]
+    )
     change(provider, action="drop", name="main.scratch", cascade=True)
     assert not provider.exists(name("main.scratch"))
     with pytest.raises(NotFound):

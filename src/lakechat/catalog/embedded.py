@@ -39,6 +39,8 @@ from lakechat.store.database import StateStore
 
 #: every principal belongs to this group, as on Databricks
 ACCOUNT_USERS = "account users"
+#: who owns Databricks' built-in catalogs (samples, system)
+SYSTEM_USER = "System user"
 #: groups the demo's stories use, known from the start
 DEMO_GROUPS = ("analysts", "engineers", "data_stewards")
 #: how long a read of the governance tables is reused (a change made here clears it at once)
@@ -297,6 +299,16 @@ class EmbeddedCatalog:
             if _exists(ObjectName(tuple(full_name.split("."))), snap):
                 self.governance.seed(full_name, owner=owner, created_by=created_by)
                 seeded += 1
+        # as on Databricks: the built-in catalogs belong to "System user", the others to
+        # the workspace admin, and tables to whoever the platform data says
+        for catalog in snap.catalogs:
+            owner = SYSTEM_USER if catalog in ("samples", "system") else seed.admin
+            for schema in (None, *snap.schemas.get(catalog, ())):
+                full = catalog if schema is None else f"{catalog}.{schema}"
+                self.governance.seed(full, owner=owner, created_by=owner)
+                if schema is not None and catalog in ("samples", "system"):
+                    for table in snap.tables.get((catalog, schema), ()):
+                        self.governance.seed(f"{full}.{table.name}", owner=owner, created_by=owner)
         grantees = set(groups)
         for schema, grantee, privilege in seed.grants:
             if _exists(ObjectName(tuple(schema.split("."))), snap):

@@ -209,6 +209,8 @@ class GovernanceSeed:
 
     owners: dict[str, tuple[str | None, str | None]]  # table -> (owner, created_by)
     grants: list[tuple[str, str, str]]  # (schema full name, grantee, privilege)
+    #: who granted most: the workspace admin, who owns the catalogs and schemas
+    admin: str | None
 
 
 def read_governance_seed(files: LakehouseFiles) -> GovernanceSeed | None:
@@ -226,9 +228,13 @@ def read_governance_seed(files: LakehouseFiles) -> GovernanceSeed | None:
                 "SELECT catalog_name || '.' || schema_name, grantee, privilege_type "
                 "FROM uc_information_schema.schema_privileges"
             ).fetchall()
+            admin = conn.execute(
+                "SELECT mode(grantor) FROM uc_information_schema.schema_privileges"
+            ).fetchone()
     except duckdb.Error:
         return None  # a lakehouse without these tables has nothing to seed
     return GovernanceSeed(
         {name: (owner, created_by) for name, owner, created_by in tables},
         [(schema, grantee, privilege.replace(" ", "_")) for schema, grantee, privilege in grants],
+        admin[0] if admin else None,
     )

@@ -21,7 +21,6 @@ from lakechat.cli.output import console, err_console, print_json, print_table
 if TYPE_CHECKING:
     from lakechat.assistant.service import Assistant
     from lakechat.assistant.sessions import ChatSession, SessionStore
-    from lakechat.store.database import StateStore
 
 #: Rows shown in the terminal table; --json has them all.
 SHOWN_ROWS = 50
@@ -111,12 +110,13 @@ def conversation(session_id: str | None) -> Iterator[MutableConversation]:
     from lakechat.semantic.registry import ModelRegistry
     from lakechat.settings import load_settings
     from lakechat.store.database import StateStore
+    from lakechat.store.migrate import ensure_current
     from lakechat.warehouse.factory import build_warehouse
 
     settings = load_settings()
     store = StateStore(settings.state_url, connect_timeout=settings.health_check_timeout_seconds)
     try:
-        _prepare(store)
+        ensure_current(store)
         sessions = SessionStore(store, settings.session_timeout_hours)
         # check the session before the warehouse starts, so a stale id fails at once
         opened = sessions.open(session_id, LOCAL_ADMIN) if session_id else None
@@ -129,23 +129,6 @@ def conversation(session_id: str | None) -> Iterator[MutableConversation]:
             warehouse.close()
     finally:
         store.dispose()
-
-
-def _prepare(store: StateStore) -> None:
-    """Create a state store that has no tables yet; refuse one at an older revision, whose
-    upgrade is an operator's decision (`lakechat db upgrade`)."""
-    from lakechat.errors import ConfigurationError
-    from lakechat.store.migrate import current_revision, head_revisions, upgrade
-
-    store.ping()
-    revision = current_revision(store)
-    if revision is None:
-        upgrade(store)
-    elif revision not in head_revisions(store):
-        raise ConfigurationError(
-            f"the state store {store.display_url} is at revision {revision}, older than this "
-            "lakechat: run `lakechat db upgrade` first"
-        )
 
 
 def show(reply: dict[str, Any], *, session_hint: bool = True) -> None:

@@ -12,6 +12,7 @@ from rich.markup import escape
 from lakechat import __version__
 from lakechat.cli import (
     ask_cmd,
+    catalog_cmd,
     config_cmd,
     db_cmd,
     eval_cmd,
@@ -31,6 +32,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(catalog_cmd.app, name="catalog")
+app.command("audit")(catalog_cmd.audit)
+app.add_typer(catalog_cmd.jobs_app, name="jobs")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(keys_cmd.app, name="keys")

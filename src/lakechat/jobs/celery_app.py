@@ -13,7 +13,7 @@ import functools
 from celery import Celery
 
 from lakechat.jobs.tasks import JobContext, run_job
-from lakechat.settings import Settings
+from lakechat.settings import load_settings
 
 
 def make_app(broker_url: str) -> Celery:
@@ -40,7 +40,7 @@ def _context() -> JobContext:
     from lakechat.jobs.store import JobStore
     from lakechat.store.database import StateStore
 
-    settings = Settings()
+    settings = load_settings()
     store = StateStore(settings.state_url)
     catalog = build_catalog(settings, store)
     proposals = ProposalService(
@@ -53,7 +53,7 @@ def _context() -> JobContext:
 
 
 def _default_app() -> Celery:
-    settings = Settings()
+    settings = load_settings()
     return make_app(settings.redis_url or "redis://127.0.0.1:6379/0")
 
 

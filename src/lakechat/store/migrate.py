@@ -42,3 +42,19 @@ def current_revision(store: StateStore) -> str | None:
 
 def head_revisions(store: StateStore) -> list[str]:
     return list(ScriptDirectory.from_config(alembic_config(store)).get_heads())
+
+
+def ensure_current(store: StateStore) -> None:
+    """For local commands: create a state store that has no tables yet; refuse one at an
+    older revision, whose upgrade is an operator's decision (`lakechat db upgrade`)."""
+    from lakechat.errors import ConfigurationError
+
+    store.ping()
+    revision = current_revision(store)
+    if revision is None:
+        upgrade(store)
+    elif revision not in head_revisions(store):
+        raise ConfigurationError(
+            f"the state store {store.display_url} is at revision {revision}, older than this "
+            "lakechat: run `lakechat db upgrade` first"
+        )
