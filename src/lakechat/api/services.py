@@ -55,7 +55,7 @@ class AppServices:
             self.settings,
             self.result_cache,
             clock=self.clock,
-            granted=self.governance.readable,
+            governance=self.governance,
         )
         object.__setattr__(self, "assistant", assistant)
 

@@ -6,6 +6,8 @@
     +-- Clarify        two readings are equally likely: ask which, offering each
     +-- Help           "what can I ask?": what the models cover, with sample questions
     +-- Refuse         a change to data, or something outside the models
+    +-- CatalogRead    browse the catalog (list, describe, owners, grants, search)
+    +-- CatalogChange  change the catalog: a proposal until someone allowed confirms
 
 The deterministic interpreter fills these today; a language model fills the same types later.
 """
@@ -70,9 +72,40 @@ class Refuse(_Frozen):
     reason: str
 
 
-Plan = Annotated[SemanticPlan | SqlRun | Clarify | Help | Refuse, Field(discriminator="type")]
+CatalogAction = Literal[
+    "list_catalogs", "list_schemas", "list_tables", "describe", "owner", "grants", "no_owner",
+    "search", "help",
+]  # fmt: skip
 
 
-def plan_json(plan: SemanticPlan | SqlRun | Clarify | Help | Refuse) -> dict[str, Any]:
+class CatalogRead(_Frozen):
+    """Browse the catalog: list, describe, owners, grants, search."""
+
+    type: Literal["catalog_read"] = "catalog_read"
+    action: CatalogAction
+    #: the object named, as written (checked against the catalog when the plan runs)
+    name: str | None = None
+    #: what to search for
+    text: str | None = None
+
+
+class CatalogChange(_Frozen):
+    """Change the catalog: the changes in the API's JSON shape, in order; they become a
+    proposal that runs only when someone allowed confirms it."""
+
+    type: Literal["catalog_change"] = "catalog_change"
+    changes: tuple[dict[str, Any], ...]
+    request: str = ""
+
+
+Plan = Annotated[
+    SemanticPlan | SqlRun | Clarify | Help | Refuse | CatalogRead | CatalogChange,
+    Field(discriminator="type"),
+]
+
+
+def plan_json(
+    plan: SemanticPlan | SqlRun | Clarify | Help | Refuse | CatalogRead | CatalogChange,
+) -> dict[str, Any]:
     """``plan`` as the answer's ``plan`` field (the query in /v1/query's own spelling)."""
     return plan.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -21,12 +21,14 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
+from lakechat.assistant.catalog_turn import catalog_turn
 from lakechat.assistant.charts import ChartColumn, chart_for
 from lakechat.assistant.interpreter import Interpreter
 from lakechat.assistant.plans import Clarify, Help, Plan, Refuse, SemanticPlan, SqlRun, plan_json
 from lakechat.assistant.suggestions import suggest
 from lakechat.assistant.values import ValueIndex, read_values
 from lakechat.assistant.wording import describe
+from lakechat.catalog.service import Governance
 from lakechat.errors import LakechatError
 from lakechat.security.principals import Principal
 from lakechat.semantic.cache import ResultCache
@@ -56,8 +58,8 @@ class Assistant:
     settings: Settings
     cache: ResultCache | None = None
     clock: Callable[[], datetime] = utcnow
-    #: the tables a principal's catalog grants let it read (the embedded catalog's)
-    granted: Callable[[Principal], tuple[str, ...]] | None = None
+    #: the catalog, its proposals and jobs: catalog questions and commands go there
+    governance: Governance | None = None
     _built: _Built | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -96,10 +98,15 @@ class Assistant:
         session_id: str | None = None,
         request_id: str | None = None,
         on_stage: Callable[[str], None] | None = None,
+        pending_proposal: str | None = None,
     ) -> dict[str, Any]:
         started = time.perf_counter()
         stage = on_stage or (lambda _: None)
         stage("interpreting")
+        if self.governance is not None:
+            turn = catalog_turn(self.governance, message, principal, pending_proposal)
+            if turn is not None:
+                return self._finish(turn, session_id, request_id, started, stage)
         interpreter, indexed = self.interpreter()
         today = self.today()
         plan = interpreter.interpret(message, today=today, previous=previous)
@@ -130,6 +137,16 @@ class Assistant:
         except LakechatError as exc:
             result.update(status="error", answer=exc.message, error={"code": exc.code})
             result["confidence"] = 0.0
+        return self._finish(result, session_id, request_id, started, stage)
+
+    def _finish(
+        self,
+        result: dict[str, Any],
+        session_id: str | None,
+        request_id: str | None,
+        started: float,
+        stage: Callable[[str], None],
+    ) -> dict[str, Any]:
         result.update(
             session_id=session_id,
             request_id=request_id,
@@ -187,7 +204,7 @@ class Assistant:
                 "answer": "Running your own SQL needs a key with the data:sql scope; "
                 "ask in plain language instead.",
             }
-        granted = self.granted(principal) if self.granted is not None else ()
+        granted = self.governance.readable(principal) if self.governance is not None else ()
         outcome = run_for(principal, self.warehouse, plan.sql, self.settings, granted)
         shown = outcome.as_json()
         return {

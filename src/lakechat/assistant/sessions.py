@@ -67,6 +67,12 @@ class ChatSession:
                         self.id, exc.errors()[:1])  # fmt: skip
             return None
 
+    @property
+    def pending_proposal(self) -> str | None:
+        """The catalog change proposed in this session's last turn, which "confirm" runs."""
+        found = self.memory.get("proposal")
+        return found if isinstance(found, str) else None
+
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -204,13 +210,7 @@ class SessionStore:
                     created_at=now,
                 )
                 db.add(row)
-            plan = answer.get("plan")
-            if (
-                answer.get("status") == "answered"
-                and isinstance(plan, dict)
-                and plan.get("type") == "semantic"
-            ):
-                row.memory = {"plan": plan}
+            row.memory = _remembered(dict(row.memory or {}), answer)
             row.updated_at = now
             row.expires_at = now + self._timeout
             # both rows carry the same time; the user's message sorts first by its role
@@ -378,3 +378,20 @@ def _message(row: MessageRow) -> ChatMessage:
         feedback_comment=row.feedback_comment,
         created_at=row.created_at,
     )
+
+
+def _remembered(memory: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """The memory after ``answer``: its plan when it was an answered semantic one, and the
+    catalog proposal it made (pending until the next turn confirms or drops it)."""
+    plan = answer.get("plan")
+    if (
+        answer.get("status") == "answered"
+        and isinstance(plan, dict)
+        and plan.get("type") == "semantic"
+    ):
+        memory["plan"] = plan
+    proposal = answer.get("proposal")
+    memory.pop("proposal", None)
+    if isinstance(proposal, dict) and proposal.get("status") == "pending":
+        memory["proposal"] = proposal["id"]
+    return memory

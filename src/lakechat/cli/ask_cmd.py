@@ -92,7 +92,11 @@ class MutableConversation:
         if self.session is None:
             self.session = self.sessions.open(None, LOCAL_ADMIN)
         answer = self.assistant.ask(
-            text, LOCAL_ADMIN, previous=self.session.previous, session_id=self.session.id
+            text,
+            LOCAL_ADMIN,
+            previous=self.session.previous,
+            pending_proposal=self.session.pending_proposal,
+            session_id=self.session.id,
         )
         turn = self.sessions.record(self.session, text, answer)
         self.session = turn.session
@@ -110,6 +114,7 @@ def conversation(session_id: str | None) -> Iterator[MutableConversation]:
     from lakechat.semantic.registry import ModelRegistry
     from lakechat.settings import load_settings
     from lakechat.store.database import StateStore
+    from lakechat.catalog.service import Governance
     from lakechat.store.migrate import ensure_current
     from lakechat.warehouse.factory import build_warehouse
 
@@ -123,8 +128,14 @@ def conversation(session_id: str | None) -> Iterator[MutableConversation]:
         warehouse = build_warehouse(settings)
         try:
             registry = ModelRegistry(model_folders(settings.models_path, settings.home))
-            assistant = Assistant(registry, warehouse, settings, build_result_cache(settings))
-            yield MutableConversation(assistant, sessions, opened)
+            governance = Governance.build(settings, store)
+            assistant = Assistant(
+                registry, warehouse, settings, build_result_cache(settings), governance=governance
+            )
+            try:
+                yield MutableConversation(assistant, sessions, opened)
+            finally:
+                governance.runner.close()  # a batch confirmed here finishes before we exit
         finally:
             warehouse.close()
     finally:

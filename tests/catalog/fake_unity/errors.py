@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 #: how the securable kinds are named in Unity Catalog's messages
-KIND_NAMES = {"catalog": "Catalog", "schema": "Schema", "table": "Table"}
+KIND_NAMES = {"catalog": "Catalog", "schema": "Schema", "table": "Table", "column": "Column"}
 
 
 class UnityError(Exception):

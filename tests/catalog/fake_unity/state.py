@@ -197,6 +197,20 @@ class UnityState:
         for entity in [e for e in self.tags if e == target.full_name or e.startswith(prefix)]:
             del self.tags[entity]
 
+    def rename(self, target: MutableSecurable, new_full_name: str) -> None:
+        """``target`` and everything under it (with their tags) under a new name."""
+        old = target.full_name
+
+        def inside(name: str) -> bool:
+            return name == old or name.startswith(old + ".")
+
+        for name in [n for n in self.objects if inside(n)]:
+            moved = self.objects.pop(name)
+            moved.full_name = new_full_name + name[len(old) :]
+            self.objects[moved.full_name] = moved
+        for name in [n for n in self.tags if inside(n)]:
+            self.tags[new_full_name + name[len(old) :]] = self.tags.pop(name)
+
     def check_may_change(self, target: MutableSecurable, refusal: str) -> None:
         """403 when the test protected ``target``; ``refusal`` is Databricks' message."""
         if target.full_name in self.protected:

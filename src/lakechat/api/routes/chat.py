@@ -50,7 +50,13 @@ LOGGED_PLAN_TYPES = {
     "clarify": "Clarify",
     "help": "Help",
     "refuse": "Refuse",
+    "catalog_read": "CatalogRead",
+    "catalog_change": "CatalogChange",
+    "catalog_decision": "CatalogChange",
 }
+#: the Unity Catalog chatbot's intent names for catalog reads and changes
+CATALOG_INTENTS = {"grants": "show_permissions", "describe": "table_details", "owner": "table_details",
+                   "grant": "grant_permission", "revoke": "revoke_permission", "drop": "drop_object"}  # fmt: skip
 
 
 class ChatRequest(BaseModel):
@@ -200,6 +206,7 @@ def answer_turn(
         message,
         principal,
         previous=session.previous,
+        pending_proposal=session.pending_proposal,
         session_id=session.id,
         request_id=request_id,
         on_stage=on_stage,
@@ -216,9 +223,25 @@ def guide_fields(answer: dict[str, Any]) -> dict[str, Any]:
     return {
         "success": answer["status"] == "answered",
         "message": answer["answer"],
-        "intent": INTENTS.get(plan.get("type", ""), plan.get("type")),
+        "intent": _intent(plan),
         "explanation": _explanation(plan, answer),
     }
+
+
+def _intent(plan: dict[str, Any]) -> str | None:
+    kind = plan.get("type", "")
+    if kind == "catalog_read":
+        return CATALOG_INTENTS.get(plan["action"], plan["action"])
+    if kind == "catalog_change":
+        first = plan["changes"][0] if plan.get("changes") else {}
+        action = first.get("action", "")
+        if action == "create":
+            depth = len(str(first.get("name", "")).split("."))
+            return ("create_catalog", "create_schema", "create_table")[min(depth, 3) - 1]
+        return CATALOG_INTENTS.get(action, action)
+    if kind == "catalog_decision":
+        return f"{plan['decision']}_proposal"
+    return INTENTS.get(kind, kind or None)
 
 
 def _explanation(plan: dict[str, Any], answer: dict[str, Any]) -> str | None:
