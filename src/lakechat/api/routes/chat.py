@@ -231,10 +231,11 @@ def guide_fields(answer: dict[str, Any]) -> dict[str, Any]:
 def _intent(plan: dict[str, Any]) -> str | None:
     kind = plan.get("type", "")
     if kind == "catalog_read":
-        return CATALOG_INTENTS.get(plan["action"], plan["action"])
+        action = str(plan["action"])
+        return CATALOG_INTENTS.get(action, action)
     if kind == "catalog_change":
         first = plan["changes"][0] if plan.get("changes") else {}
-        action = first.get("action", "")
+        action = str(first.get("action", ""))
         if action == "create":
             depth = len(str(first.get("name", "")).split("."))
             return ("create_catalog", "create_schema", "create_table")[min(depth, 3) - 1]

@@ -6,9 +6,7 @@ from tests.catalog.fake_unity.routes import permissions, securables, statements,
 from tests.catalog.fake_unity.routes.base import Route
 
 ROUTES: tuple[Route, ...] = tuple(
-    route
-    for area in (securables, permissions, tags, statements)
-    for route in area.routes.routes
+    route for area in (securables, permissions, tags, statements) for route in area.routes.routes
 )
 
 __all__ = ["ROUTES"]

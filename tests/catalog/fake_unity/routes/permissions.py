@@ -54,8 +54,7 @@ def _securable(request: Request, securable_type: str, full_name: str) -> Mutable
         kind = Kind(securable_type.lower())
     except ValueError:
         raise invalid(
-            f"Invalid securable type '{securable_type}': the fake serves catalog, schema "
-            "and table."
+            f"Invalid securable type '{securable_type}': the fake serves catalog, schema and table."
         ) from None
     return request.state.get(kind, full_name)
 

@@ -27,7 +27,9 @@ UC = "/api/2.1/unity-catalog"
 
 
 # rendering --------------------------------------------------------------------------
-def _common(found: MutableSecurable, state: UnityState, omit_username: bool = False) -> dict[str, Any]:
+def _common(
+    found: MutableSecurable, state: UnityState, omit_username: bool = False
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": found.name,
         "full_name": found.full_name,
@@ -37,7 +39,11 @@ def _common(found: MutableSecurable, state: UnityState, omit_username: bool = Fa
         "browse_only": False,
     }
     if not omit_username:
-        body |= {"owner": found.owner, "created_by": found.created_by, "updated_by": found.updated_by}
+        body |= {
+            "owner": found.owner,
+            "created_by": found.created_by,
+            "updated_by": found.updated_by,
+        }
     if found.comment:
         body["comment"] = found.comment
     if found.properties:
@@ -63,7 +69,11 @@ def schema_info(found: MutableSecurable, state: UnityState) -> dict[str, Any]:
 
 
 def table_info(
-    found: MutableSecurable, state: UnityState, *, omit_columns: bool = False, omit_username: bool = False
+    found: MutableSecurable,
+    state: UnityState,
+    *,
+    omit_columns: bool = False,
+    omit_username: bool = False,
 ) -> dict[str, Any]:
     body = _common(found, state, omit_username) | {
         "catalog_name": found.parts[0],
@@ -222,7 +232,9 @@ def delete_schema(request: Request, full_name: str) -> dict[str, Any]:
 def list_tables(request: Request) -> dict[str, Any]:
     catalog_name, schema_name = (request.query.get(p) for p in ("catalog_name", "schema_name"))
     if not catalog_name or not schema_name:
-        raise invalid("Missing required field: " + ("schema_name" if catalog_name else "catalog_name"))
+        raise invalid(
+            "Missing required field: " + ("schema_name" if catalog_name else "catalog_name")
+        )
     schema = request.state.get(Kind.SCHEMA, f"{catalog_name}.{schema_name}")
     found = request.state.children(schema.full_name)
     page, token = paginate(request, found, lambda t: t.full_name)

@@ -30,9 +30,7 @@ def execute_statement(request: Request) -> dict[str, Any]:
     if wait is not None:
         seconds = _WAIT.fullmatch(wait)
         if seconds is None or not (int(seconds[1]) == 0 or 5 <= int(seconds[1]) <= 50):
-            raise invalid(
-                f"Invalid wait_timeout '{wait}': it must be 0s, or between 5s and 50s."
-            )
+            raise invalid(f"Invalid wait_timeout '{wait}': it must be 0s, or between 5s and 50s.")
     if warehouse_id != request.warehouse_id:
         raise UnityError(
             404, "RESOURCE_DOES_NOT_EXIST", f"Warehouse '{warehouse_id}' does not exist."
