@@ -43,7 +43,8 @@ ACCOUNT_USERS = "account users"
 SYSTEM_USER = "System user"
 #: groups the demo's stories use, known from the start
 DEMO_GROUPS = ("analysts", "engineers", "data_stewards")
-#: how long a read of the governance tables is reused (a change made here clears it at once)
+#: how long enforcement reuses a read of the governance tables (a change made in this
+#: process clears it at once; one made by another process is seen within this)
 GOVERNANCE_TTL_SECONDS = 2.0
 
 
@@ -64,11 +65,14 @@ class EmbeddedCatalog:
             self._seeded = True
             self.seed_from_lakehouse(DEMO_GROUPS)
 
-    def _state(self) -> tuple[Snapshot, Governance]:
+    def _state(self, *, cached_ok: bool = False) -> tuple[Snapshot, Governance]:
+        """The lakehouse and its governance; reads see every change at once, even one made
+        by another process; ``cached_ok`` (enforcement on each SQL request) may reuse a read
+        up to GOVERNANCE_TTL_SECONDS old."""
         self._ensure_seeded()
         with self._lock:
             cached = self._cached
-        if cached is None or time.monotonic() - cached[0] > GOVERNANCE_TTL_SECONDS:
+        if not cached_ok or cached is None or time.monotonic() - cached[0] > GOVERNANCE_TTL_SECONDS:
             cached = (time.monotonic(), self.governance.read())
             with self._lock:
                 self._cached = cached
@@ -162,7 +166,7 @@ class EmbeddedCatalog:
     # enforcement ------------------------------------------------------------------
     def readable_patterns(self, principal: Principal) -> tuple[str, ...]:
         """The tables ``principal`` may SELECT under its grants, as allow-list patterns."""
-        snap, gov = self._state()
+        snap, gov = self._state(cached_ok=True)
         who = {principal.name, ACCOUNT_USERS, *principal.groups}
 
         def holds(full_name: str, *wanted: str) -> bool:

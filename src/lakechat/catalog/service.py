@@ -37,7 +37,7 @@ class Governance:
         if settings.jobs_backend == "celery":
             if not settings.redis_url:
                 raise ConfigurationError("JOBS_BACKEND=celery needs REDIS_URL (the queue)")
-            runner = CeleryRunner(jobs, settings.redis_url)
+            runner = CeleryRunner(jobs, settings.redis_url, settings.jobs_queue)
         else:
             runner = InProcessRunner(JobContext(jobs, proposals), settings.jobs_workers)
         return cls(catalog, proposals, runner)

@@ -179,7 +179,7 @@ def worker(
         raise ConfigurationError("a jobs worker needs REDIS_URL (the queue)")
     from lakechat.jobs.celery_app import make_app
 
-    make_app(settings.redis_url).worker_main(
+    make_app(settings.redis_url, settings.jobs_queue).worker_main(
         [
             "worker",
             "--loglevel=INFO",

@@ -16,9 +16,10 @@ from lakechat.jobs.tasks import JobContext, run_job
 from lakechat.settings import load_settings
 
 
-def make_app(broker_url: str) -> Celery:
+def make_app(broker_url: str, queue: str = "lakechat-jobs") -> Celery:
     app = Celery("lakechat", broker=broker_url)
     app.conf.update(
+        task_default_queue=queue,
         task_acks_late=True,  # a worker that dies mid-job leaves it queued for another
         worker_prefetch_multiplier=1,
         task_ignore_result=True,  # progress and results live in the state store
@@ -54,7 +55,7 @@ def _context() -> JobContext:
 
 def _default_app() -> Celery:
     settings = load_settings()
-    return make_app(settings.redis_url or "redis://127.0.0.1:6379/0")
+    return make_app(settings.redis_url or "redis://127.0.0.1:6379/0", settings.jobs_queue)
 
 
 #: what ``celery -A lakechat.jobs.celery_app`` finds

@@ -49,11 +49,11 @@ class CeleryRunner:
 
     kind: ClassVar[str] = "celery"
 
-    def __init__(self, jobs: JobStore, broker_url: str) -> None:
+    def __init__(self, jobs: JobStore, broker_url: str, queue: str) -> None:
         from lakechat.jobs.celery_app import make_app
 
         self.jobs = jobs
-        self.app = make_app(broker_url)
+        self.app = make_app(broker_url, queue)
 
     def submit(self, kind: str, params: dict[str, Any], principal: Principal, *, total: int) -> str:
         job_id = self.jobs.create(
