@@ -39,6 +39,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/warehouse_overhead.py
 	$(BIN)/python bench/semantic_overhead.py
 	$(BIN)/python bench/ask_latency.py
+	$(BIN)/python bench/catalog_batch.py
 
 # Re-pin every installed package after changing pyproject.toml.
 lock: $(VENV)/.installed-test

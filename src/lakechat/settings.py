@@ -122,7 +122,10 @@ class Settings(BaseSettings):
         description="Where background jobs run: inprocess (worker threads in each server process) or celery (workers started with `lakechat jobs worker`, queued on REDIS_URL).",
     )
     jobs_queue: str = Field(
-        "lakechat-jobs", min_length=1, max_length=200, description="The Celery queue jobs go to (JOBS_BACKEND=celery)."
+        "lakechat-jobs",
+        min_length=1,
+        max_length=200,
+        description="The Celery queue jobs go to (JOBS_BACKEND=celery).",
     )
     jobs_workers: int = Field(
         2, ge=1, le=64, description="Worker threads for in-process jobs, per server process."

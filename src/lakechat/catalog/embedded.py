@@ -58,6 +58,7 @@ class EmbeddedCatalog:
         self._lock = threading.Lock()
         self._cached: tuple[float, Governance] | None = None
         self._seeded = False
+        self._principals: tuple[float, frozenset[str]] | None = None
 
     # reading ----------------------------------------------------------------------
     def _ensure_seeded(self) -> None:
@@ -228,7 +229,17 @@ class EmbeddedCatalog:
             raise BadRequest(f"the embedded catalog cannot {change.action}")
 
     def _known(self, principal: str) -> None:
+        with self._lock:
+            recent = self._principals
+        if (
+            recent is not None
+            and time.monotonic() - recent[0] <= GOVERNANCE_TTL_SECONDS
+            and principal in recent[1]
+        ):
+            return  # a batch checks the same principal hundreds of times
         known = self.principals()
+        with self._lock:
+            self._principals = (time.monotonic(), frozenset(known))
         if principal not in known:
             close = difflib.get_close_matches(principal, known, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""

@@ -7,6 +7,7 @@ a ``JobContext`` (the state store and what the tasks need) and runs ``run_job(id
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ from lakechat.store.models import JobRow
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+#: how often a running job's progress is written to the store
+PROGRESS_EVERY_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,16 @@ def run_job(context: JobContext, job_id: str) -> None:
         context.jobs.crashed(job_id, f"no task of kind {kind!r}")
         return
     context.jobs.started(job_id)
+    written = [0.0]
+
+    def progress(done: int, failed: int) -> None:
+        # at most a few writes a second: a 500-statement batch is not 500 more transactions
+        if time.monotonic() - written[0] >= PROGRESS_EVERY_SECONDS:
+            context.jobs.progress(job_id, done, failed)
+            written[0] = time.monotonic()
+
     try:
-        result = task(
-            context, params, lambda done, failed: context.jobs.progress(job_id, done, failed)
-        )
+        result = task(context, params, progress)
     except Exception as exc:
         log.exception("job %s (%s) failed", job_id, kind)
         context.jobs.crashed(job_id, first_line(exc))

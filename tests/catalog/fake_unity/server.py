@@ -153,11 +153,14 @@ class FakeUnityCatalog:
         path = unquote(split.path)
         query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
         body: dict[str, Any] = {}
+        malformed: UnityError | None = None
         headers: dict[str, str] = {}
         try:
-            if raw_body:
-                body = _json_object(raw_body)
-            reply = self._dispatch(method, path, query, body, authorization)
+            body = _json_object(raw_body) if raw_body else {}
+        except UnityError as error:
+            malformed = error  # refused after the token check, as the workspace does
+        try:
+            reply = self._dispatch(method, path, query, body, authorization, malformed)
             status = 200
         except UnityError as error:
             status, headers, reply = error.status, error.headers, error_body(error)
@@ -171,6 +174,7 @@ class FakeUnityCatalog:
         query: dict[str, str],
         body: dict[str, Any],
         authorization: str | None,
+        malformed: UnityError | None,
     ) -> dict[str, Any]:
         if method == "GET" and path == WELL_KNOWN:
             return {"oidc_endpoint": f"{self.host}/oidc", "workspace_id": self.workspace_id,
@@ -179,6 +183,8 @@ class FakeUnityCatalog:
             if self.wrong_token == "unauthenticated" or not authorization:
                 raise unauthenticated()
             raise invalid_token()
+        if malformed is not None:
+            raise malformed
         with self.state.lock:
             if self._failures:
                 failure, retry_after = self._failures.pop(0)

@@ -162,6 +162,8 @@ class UnityState:
     ) -> MutableSecurable:
         """A new securable under an existing parent (404 without one, 409 if taken)."""
         parts = full_name.lower().split(".")
+        if len(parts) != DEPTH[kind]:
+            raise invalid(f"Invalid {kind} name '{full_name}'.")
         for part in parts:
             if not part or _FORBIDDEN_IN_NAMES & set(part) or len(part) > 255:
                 raise invalid(
@@ -185,6 +187,8 @@ class UnityState:
             comment=comment or None,
         )
         for key, value in details.items():
+            if not hasattr(created, key):
+                raise TypeError(f"a securable has no field {key!r}")
             setattr(created, key, value)
         self.objects[name] = created
         return created

@@ -13,10 +13,9 @@ HTTP 200, not as HTTP errors.
 
 from __future__ import annotations
 
-from sqlglot import exp, parse
+from sqlglot import Token, TokenType, exp, parse
 from sqlglot.dialects.databricks import Databricks
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import Token, TokenType
 
 from tests.catalog.fake_unity.column_types import UnsupportedType, describe
 from tests.catalog.fake_unity.state import Column, Kind, MutableSecurable, UnityState

@@ -53,7 +53,7 @@ def _missing_tag(entity_type: str, entity_name: str, key: str) -> UnityError:
     return UnityError(
         404,
         "RESOURCE_DOES_NOT_EXIST",
-        f"Tag assignment with key '{key}' does not exist on {entity_type} '{entity_name}'.",
+        f"Tag assignment with key '{key}' does not exist on {entity_type[:-1]} '{entity_name}'.",
     )
 
 
@@ -79,7 +79,7 @@ def create_tag(request: Request) -> dict[str, Any]:
         raise UnityError(
             409,
             "RESOURCE_ALREADY_EXISTS",
-            f"Tag assignment with key '{key}' already exists on {entity_type} '{name}'.",
+            f"Tag assignment with key '{key}' already exists on {entity_type[:-1]} '{name}'.",
         )
     if len(held) >= MAX_TAGS:
         raise invalid(f"Cannot assign more than {MAX_TAGS} tags to '{name}'.")
