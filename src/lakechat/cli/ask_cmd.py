@@ -108,13 +108,13 @@ def conversation(session_id: str | None) -> Iterator[MutableConversation]:
     """The local assistant and session store; a brand-new state store is created first."""
     from lakechat.assistant.service import Assistant
     from lakechat.assistant.sessions import SessionStore
+    from lakechat.catalog.service import Governance
     from lakechat.security.principals import LOCAL_ADMIN
     from lakechat.semantic.cache import build_result_cache
     from lakechat.semantic.loader import model_folders
     from lakechat.semantic.registry import ModelRegistry
     from lakechat.settings import load_settings
     from lakechat.store.database import StateStore
-    from lakechat.catalog.service import Governance
     from lakechat.store.migrate import ensure_current
     from lakechat.warehouse.factory import build_warehouse
 
