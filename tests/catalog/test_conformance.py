@@ -135,7 +135,7 @@ def test_drop_never_cascades_unless_asked(provider: Catalog) -> None:
     change(
         provider, action="create", name="main.scratch.t1", columns=[{"name": "a", "type": "int"}]
     )
-    with pytest.raises(BadRequest, match="not empty"):
+    with pytest.raises(BadRequest):  # "not empty" here; Databricks counts what is inside
         change(provider, action="drop", name="main.scratch")
     assert provider.exists(name("main.scratch.t1"))
     change(provider, action="drop", name="main.scratch.t1")

@@ -25,11 +25,17 @@ def queue() -> str:
 
 
 @pytest.fixture
-def worker(home: Path, redis_url: str, queue: str, lakehouse_copy: Path) -> Iterator[subprocess.Popen[str]]:
+def worker(
+    home: Path, redis_url: str, queue: str, lakehouse_copy: Path
+) -> Iterator[subprocess.Popen[str]]:
     env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
-    env.update(LAKECHAT_HOME=str(home), REDIS_URL=redis_url, JOBS_BACKEND="celery", JOBS_QUEUE=queue)
+    env.update(
+        LAKECHAT_HOME=str(home), REDIS_URL=redis_url, JOBS_BACKEND="celery", JOBS_QUEUE=queue
+    )
     command = [sys.executable, "-m", "lakechat", "jobs", "worker", "--concurrency", "1"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         yield process
     finally:
@@ -46,7 +52,16 @@ def test_a_celery_worker_runs_a_batch_with_progress(
 ) -> None:  # fmt: skip
     api = make_client(make_settings(jobs_backend="celery", redis_url=redis_url, jobs_queue=queue))
     headers = {"X-API-Key": issue_key(api, role="admin")}
-    body = {"changes": [{"action": "grant", "name": "main.learning.*", "principal": "engineers", "privileges": ["SELECT"]}]}
+    body = {
+        "changes": [
+            {
+                "action": "grant",
+                "name": "main.learning.*",
+                "principal": "engineers",
+                "privileges": ["SELECT"],
+            }
+        ]
+    }
     proposal = api.post("/api/proposals", json=body, headers=headers).json()
     confirmed = api.post(proposal["confirm"], headers=headers).json()
     assert confirmed["status"] == "running" and confirmed["job_id"]
@@ -58,7 +73,14 @@ def test_a_celery_worker_runs_a_batch_with_progress(
             break
         assert worker.poll() is None, worker.stdout.read() if worker.stdout else "the worker died"
         time.sleep(0.2)
-    assert (job["status"], job["done"], job["failed"], job["remaining"]) == ("succeeded", 6, 0, 0), job
+    assert (job["status"], job["done"], job["failed"], job["remaining"]) == (
+        "succeeded",
+        6,
+        0,
+        0,
+    ), job
     grants = api.get("/api/grants/table/main.learning.students", headers=headers).json()["grants"]
     assert {"principal": "engineers", "privileges": ["SELECT"], "inherited_from": None} in grants
-    assert api.get(f"/api/proposals/{proposal['id']}", headers=headers).json()["status"] == "executed"
+    assert (
+        api.get(f"/api/proposals/{proposal['id']}", headers=headers).json()["status"] == "executed"
+    )

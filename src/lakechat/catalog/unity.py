@@ -33,6 +33,7 @@ from lakechat.errors import (
     ConfigurationError,
     Conflict,
     DependencyUnavailable,
+    LakechatError,
     NotFound,
     PermissionDenied,
     QueryFailed,
@@ -51,6 +52,12 @@ _TAG_ENTITY = {
 }
 #: how long a CREATE TABLE or COMMENT statement may take on the warehouse
 STATEMENT_WAIT = "30s"
+#: how long one Unity Catalog call may retry before it fails
+RETRY_SECONDS = 30
+#: SQLSTATEs of a failed statement -> the error lakechat reports
+_SQL_STATES: dict[str, type[LakechatError]] = {
+    "42704": NotFound, "42P01": NotFound, "42P07": Conflict, "42711": BadRequest, "42501": PermissionDenied,
+}  # fmt: skip
 
 
 class UnityCatalog:
@@ -69,13 +76,19 @@ class UnityCatalog:
             raise ConfigurationError(
                 "CATALOG_PROVIDER=unity needs the databricks extra: pip install 'lakechat[databricks]'"
             ) from exc
+        from databricks.sdk.config import Config
+
         assert settings.databricks_token is not None
-        client = WorkspaceClient(
+        # the SDK retries an unreachable host, a 429 or a 503 for five minutes by default;
+        # a catalog request gives up sooner and says Databricks cannot be reached
+        config = Config(
             host=settings.databricks_host,
             token=settings.databricks_token.get_secret_value(),
             auth_type="pat",
+            retry_timeout_seconds=RETRY_SECONDS,
+            http_timeout_seconds=RETRY_SECONDS,
         )
-        return cls(client, settings.databricks_warehouse_id)
+        return cls(WorkspaceClient(config=config), settings.databricks_warehouse_id)
 
     # reading ----------------------------------------------------------------------
     def list_catalogs(self) -> list[ObjectInfo]:
@@ -170,10 +183,17 @@ class UnityCatalog:
         elif isinstance(change, SetOwner):
             api.update(name.full_name, owner=change.owner)
         elif isinstance(change, SetTags):
+            entity = _TAG_ENTITY[securable]
+            held = {t.tag_key for t in self.w.entity_tag_assignments.list(entity, name.full_name)}
             for key, value in change.tags:
-                self.w.entity_tag_assignments.create(EntityTagAssignment(
-                    entity_name=name.full_name, tag_key=key, entity_type=_TAG_ENTITY[securable],
-                    tag_value=value or None))  # fmt: skip
+                tag = EntityTagAssignment(entity_name=name.full_name, tag_key=key, entity_type=entity,
+                                          tag_value=value or None)  # fmt: skip
+                if key in held:
+                    self.w.entity_tag_assignments.update(
+                        entity, name.full_name, key, tag, update_mask="tag_value"
+                    )
+                else:
+                    self.w.entity_tag_assignments.create(tag)
         elif isinstance(change, UnsetTags):
             for key in change.keys:
                 self.w.entity_tag_assignments.delete(_TAG_ENTITY[securable], name.full_name, key)
@@ -201,7 +221,8 @@ class UnityCatalog:
         if state != StatementState.SUCCEEDED:
             error = response.status.error if response.status else None
             message = (error.message if error else None) or f"the statement ended {state}"
-            raise QueryFailed(f"Databricks: {message}")
+            sql_state = (response.status.sql_state if response.status else None) or ""
+            raise _SQL_STATES.get(sql_state, QueryFailed)(f"Databricks: {message}")
 
     def _call(self, fn: Callable[[], T]) -> T:
         with _databricks_errors():
@@ -217,15 +238,20 @@ def _databricks_errors() -> Iterator[None]:
     try:
         yield
     except errors.NotFound as exc:
-        raise NotFound(f"Databricks: {exc}") from None
+        raise NotFound(f"Databricks: {_said(exc)}") from None
     except errors.PermissionDenied as exc:
-        raise PermissionDenied(f"Databricks refused: {exc}") from None
+        raise PermissionDenied(f"Databricks refused: {_said(exc)}") from None
     except (errors.ResourceAlreadyExists, errors.AlreadyExists) as exc:
-        raise Conflict(f"Databricks: {exc}") from None
+        raise Conflict(f"Databricks: {_said(exc)}") from None
     except (errors.InvalidParameterValue, errors.BadRequest) as exc:
-        raise BadRequest(f"Databricks: {exc}") from None
+        raise BadRequest(f"Databricks: {_said(exc)}") from None
     except DatabricksError as exc:
-        raise DependencyUnavailable("unity catalog", str(exc)) from None
+        raise DependencyUnavailable("unity catalog", _said(exc)) from None
+
+
+def _said(exc: Exception) -> str:
+    """Databricks' own message, without the client configuration the SDK appends to it."""
+    return str(exc).split(" Config: ", 1)[0].strip()
 
 
 def _when(ms: int | None) -> datetime | None:
