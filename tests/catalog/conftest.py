@@ -12,10 +12,10 @@ from lakechat.catalog.embedded import EmbeddedCatalog
 from lakechat.catalog.unity import UnityCatalog
 from lakechat.settings import default_lakehouse_path
 from lakechat.store.database import StateStore
-from tests.catalog.fake_unity.fixtures import fake_unity
+from tests.catalog.fake_unity.fixtures import fake_unity, fake_unity_lakehouse, unity_client
 from tests.catalog.fake_unity.server import FakeUnityCatalog
 
-__all__ = ["fake_unity"]
+__all__ = ["fake_unity", "fake_unity_lakehouse", "unity_client"]
 
 
 @pytest.fixture

@@ -21,8 +21,6 @@ from databricks.sdk.service.sql import StatementState
 
 from tests.catalog.fake_unity import FakeUnityCatalog, workspace_client
 
-pytest_plugins = ["tests.catalog.fake_unity.fixtures"]
-
 UC = "/api/2.1/unity-catalog"
 SALES = {"main": {"sales": {"orders": {"order_id": "bigint", "amount": "decimal(12,2)"}}}}
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,29 +27,40 @@ def queue() -> str:
 
 @pytest.fixture
 def worker(
-    home: Path, redis_url: str, queue: str, lakehouse_copy: Path
-) -> Iterator[subprocess.Popen[str]]:
+    home: Path, redis_url: str, queue: str, lakehouse_copy: Path, tmp_path: Path
+) -> Iterator[Worker]:
     env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
     env.update(
         LAKECHAT_HOME=str(home), REDIS_URL=redis_url, JOBS_BACKEND="celery", JOBS_QUEUE=queue
     )
     command = [sys.executable, "-m", "lakechat", "jobs", "worker", "--concurrency", "1"]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    try:
-        yield process
-    finally:
-        process.terminate()
+    log = tmp_path / "worker.log"
+    with (
+        log.open("w") as out,
+        subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT) as process,
+    ):
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            yield Worker(process, log)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@dataclass(frozen=True)
+class Worker:
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
 
 def test_a_celery_worker_runs_a_batch_with_progress(
     make_client: Callable[..., TestClient], make_settings: Callable[..., Settings], redis_url: str, queue: str,
-    worker: subprocess.Popen[str],
+    worker: Worker,
 ) -> None:  # fmt: skip
     api = make_client(make_settings(jobs_backend="celery", redis_url=redis_url, jobs_queue=queue))
     headers = {"X-API-Key": issue_key(api, role="admin")}
@@ -71,7 +83,7 @@ def test_a_celery_worker_runs_a_batch_with_progress(
         job = api.get(f"/api/jobs/{confirmed['job_id']}", headers=headers).json()
         if job["status"] not in ("queued", "running"):
             break
-        assert worker.poll() is None, worker.stdout.read() if worker.stdout else "the worker died"
+        assert worker.alive(), worker.log.read_text()
         time.sleep(0.2)
     assert (job["status"], job["done"], job["failed"], job["remaining"]) == (
         "succeeded",

@@ -14,6 +14,7 @@ from lakechat.assistant.intents import chart_kind
 from lakechat.assistant.plans import Clarify, SemanticPlan
 from lakechat.semantic.loader import LoadedModel
 
+_RANKING_OPENER = re.compile(r"^(?:show (?:me )?(?:the |only )?)?(?:top|bottom)\b", re.IGNORECASE)
 _FOLLOWUP_OPENERS = re.compile(
     r"^(?:and|what about|how about|what if|only|just|now|instead|also|but|same|then|ok|okay|"
     r"for|in|by|per|show (?:me )?(?:the |only )?(?:top|bottom)|make it|as a|with|without|"
@@ -25,8 +26,15 @@ _FOLLOWUP_OPENERS = re.compile(
 def is_followup(q: Question, previous: SemanticPlan) -> bool:
     """Whether ``q`` changes the previous answer ("and by month?", "only 1995", "as a bar
     chart") rather than asking anew: it opens like a follow-up or names no measure."""
-    if _FOLLOWUP_OPENERS.search(q.text) or q.has("instead", "same", "those", "that", "these"):
+    if q.has("instead", "same", "those", "that", "these"):
         return True
+    if _FOLLOWUP_OPENERS.search(q.text):
+        # "top 5 nations by revenue in 1996" names its measure and its grouping: a question
+        # of its own, though it opens like "top 3" would
+        whole = bool(q.reading.measures()) and any(
+            t.kind == "dimension" for f in q.reading.found for t in f.terms
+        )
+        return not (whole and _RANKING_OPENER.match(q.text))
     if chart_kind(q.text) is not None:
         return True
     return not q.reading.measures()

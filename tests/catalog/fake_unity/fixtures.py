@@ -1,7 +1,6 @@
 """Pytest fixtures for the fake Unity Catalog.
 
-Use them from a test module with ``pytest_plugins = ["tests.catalog.fake_unity.fixtures"]``
-or from a conftest with ``from tests.catalog.fake_unity.fixtures import fake_unity``.
+tests/catalog/conftest.py imports them, so every catalog test can use them.
 
 - ``fake_unity``: a started, empty fake (``.host``, ``.token``, ``.warehouse_id``, ``.log``),
   with the SDK's environment variables removed for the test, so a client built by the code
