@@ -310,9 +310,11 @@ class EmbeddedCatalog:
             return 0
         snap = self.files.snapshot()
         seeded = 0
-        for full_name, (owner, created_by) in seed.owners.items():
+        for full_name, (owner, created_by, created) in seed.owners.items():
             if _exists(ObjectName(tuple(full_name.split("."))), snap):
-                self.governance.seed(full_name, owner=owner, created_by=created_by)
+                self.governance.seed(
+                    full_name, owner=owner, created_by=created_by, created_at=created
+                )
                 seeded += 1
         # as on Databricks: the built-in catalogs belong to "System user", the others to
         # the workspace admin, and tables to whoever the platform data says

@@ -64,11 +64,13 @@ class GovernanceStore:
             session.merge(CatalogMetadataRow(full_name=full_name, owner=owner, comment=comment,
                                              created_at=utcnow(), created_by=owner))  # fmt: skip
 
-    def seed(self, full_name: str, *, owner: str | None, created_by: str | None) -> None:
+    def seed(self, full_name: str, *, owner: str | None, created_by: str | None,
+             created_at: datetime | None = None) -> None:  # fmt: skip
+        row = CatalogMetadataRow(
+            full_name=full_name, owner=owner, created_by=created_by, created_at=created_at
+        )
         with self.store.session() as session:
-            session.merge(
-                CatalogMetadataRow(full_name=full_name, owner=owner, created_by=created_by)
-            )
+            session.merge(row)
 
     def set_owner(self, full_name: str, owner: str) -> None:
         with self.store.session() as session:

@@ -21,6 +21,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -207,7 +208,9 @@ def _databricks_type(duckdb_type: str) -> str:
 class GovernanceSeed:
     """Owners and schema grants the lakehouse's ``system.information_schema`` records."""
 
-    owners: dict[str, tuple[str | None, str | None]]  # table -> (owner, created_by)
+    owners: dict[
+        str, tuple[str | None, str | None, datetime | None]
+    ]  # table -> (owner, created_by, created)
     grants: list[tuple[str, str, str]]  # (schema full name, grantee, privilege)
     #: who granted most: the workspace admin, who owns the catalogs and schemas
     admin: str | None
@@ -222,7 +225,7 @@ def read_governance_seed(files: LakehouseFiles) -> GovernanceSeed | None:
             # where duckdb_names.STORED_INFORMATION_SCHEMA keeps Databricks' information_schema
             tables = conn.execute(
                 "SELECT table_catalog || '.' || table_schema || '.' || table_name, table_owner, "
-                "created_by FROM uc_information_schema.tables"
+                "created_by, created FROM uc_information_schema.tables"
             ).fetchall()
             grants = conn.execute(
                 "SELECT catalog_name || '.' || schema_name, grantee, privilege_type "
@@ -234,7 +237,7 @@ def read_governance_seed(files: LakehouseFiles) -> GovernanceSeed | None:
     except duckdb.Error:
         return None  # a lakehouse without these tables has nothing to seed
     return GovernanceSeed(
-        {name: (owner, created_by) for name, owner, created_by in tables},
+        {name: (owner, created_by, created) for name, owner, created_by, created in tables},
         [(schema, grantee, privilege.replace(" ", "_")) for schema, grantee, privilege in grants],
         admin[0] if admin else None,
     )
