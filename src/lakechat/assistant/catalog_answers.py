@@ -201,6 +201,10 @@ def resolve(gov: Governance, text: str) -> tuple[ObjectName, str | None]:
 
 
 class AmbiguousName(BadRequest):
+    """A bare name that several objects have: the assistant asks which one."""
+
+    code = "ambiguous_name"
+
     def __init__(self, text: str, options: list[ObjectName]) -> None:
         self.options = options
         super().__init__(f"{text!r} could be {', '.join(str(o) for o in options[:6])}: which one?")
