@@ -1,0 +1,90 @@
+"""Sections -> chunks: pieces of at most ``max_words`` words that never cross a heading,
+split between sentences, each repeating the last sentences of the one before (a little
+overlap, so an answer that straddles a split is still found whole in one chunk)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lakechat.knowledge.parsing import Section
+
+MAX_WORDS = 180
+OVERLAP_WORDS = 30
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[\"'(\[A-Z0-9`*-])|\n+")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    path: tuple[str, ...]
+    page: int | None
+    text: str
+
+    @property
+    def digest(self) -> str:
+        """What identifies the chunk's content (heading path and text)."""
+        return hashlib.sha256(("\x1f".join(self.path) + "\x1e" + self.text).encode()).hexdigest()
+
+    def for_search(self, title: str) -> str:
+        """The text that is embedded and indexed: where it sits, then what it says."""
+        where = " > ".join((title, *self.path))
+        return f"{where}\n{self.text}"
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def chunk(
+    sections: Iterable[Section], *, max_words: int = MAX_WORDS, overlap_words: int = OVERLAP_WORDS
+) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for section in sections:
+        for text in _pieces(sentences(section.text), max_words, overlap_words):
+            chunks.append(Chunk(len(chunks), section.path, section.page, text))
+    return chunks
+
+
+def _pieces(parts: list[str], max_words: int, overlap_words: int) -> list[str]:
+    pieces: list[str] = []
+    current: list[str] = []
+    size = fresh = 0  # words in the chunk; sentences added since the last split
+    for part in _bounded(parts, max_words):
+        words = len(part.split())
+        if fresh and size + words > max_words:
+            pieces.append(" ".join(current))
+            current, size = _tail(current, overlap_words)
+            fresh = 0
+        current.append(part)
+        size += words
+        fresh += 1
+    if fresh:
+        pieces.append(" ".join(current))
+    return pieces
+
+
+def _bounded(parts: list[str], max_words: int) -> Iterable[str]:
+    """A sentence longer than a chunk (a table row run, a code block) is cut by words."""
+    for part in parts:
+        words = part.split()
+        if len(words) <= max_words:
+            yield part
+            continue
+        for start in range(0, len(words), max_words):
+            yield " ".join(words[start : start + max_words])
+
+
+def _tail(current: list[str], overlap_words: int) -> tuple[list[str], int]:
+    """The last whole sentences of a chunk, up to ``overlap_words`` words, to start the next."""
+    kept: list[str] = []
+    size = 0
+    for part in reversed(current):
+        words = len(part.split())
+        if size + words > overlap_words:
+            break
+        kept.insert(0, part)
+        size += words
+    return kept, size

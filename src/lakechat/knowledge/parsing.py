@@ -1,0 +1,234 @@
+"""Documents -> sections: the text under each heading, with its heading path and page.
+
+Markdown (markdown-it-py), HTML (Beautiful Soup), PDF (pypdf, a section per page), DOCX
+(python-docx, headings from the paragraph styles) and plain text. A file that cannot be
+read raises ``UnreadableDocument`` naming the file and why; an empty one too.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from lakechat.errors import BadRequest
+
+
+class UnreadableDocument(BadRequest):
+    code = "unreadable_document"
+
+
+class UnsupportedDocument(BadRequest):
+    code = "unsupported_document"
+    status = 415
+
+
+@dataclass(frozen=True)
+class Section:
+    """Text under one heading: ``path`` is the headings above it, outermost first."""
+
+    path: tuple[str, ...]
+    text: str
+    page: int | None = None
+
+
+#: file suffix -> the kind of document
+KINDS = {
+    ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text", ".rst": "text",
+    ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx",
+}  # fmt: skip
+
+
+def kind_of(filename: str) -> str:
+    suffix = PurePosixPath(filename.lower()).suffix
+    if suffix not in KINDS:
+        raise UnsupportedDocument(
+            f"{filename}: lakechat reads Markdown, text, HTML, PDF and DOCX files "
+            f"({', '.join(sorted(KINDS))}), not {suffix or 'files without a suffix'}"
+        )
+    return KINDS[suffix]
+
+
+def parse(filename: str, data: bytes) -> tuple[str, list[Section]]:
+    """The document's title and its sections; UnreadableDocument when it has no text."""
+    kind = kind_of(filename)
+    try:
+        title, sections = _PARSERS[kind](data)
+    except UnreadableDocument as exc:
+        raise UnreadableDocument(f"{filename}: {exc.message}") from None
+    except Exception as exc:  # each library fails in its own way on a corrupt file
+        raise UnreadableDocument(
+            f"{filename} is not a readable {kind.upper()} file: {_reason(exc)}"
+        ) from None
+    sections = [s for s in sections if s.text.strip()]
+    if not sections:
+        raise UnreadableDocument(f"{filename} has no text to index")
+    return title or PurePosixPath(filename).stem, sections
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:300]
+
+
+def _text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableDocument("the file is not UTF-8 text") from None
+
+
+# markdown ---------------------------------------------------------------------------
+def _markdown(data: bytes) -> tuple[str | None, list[Section]]:
+    from markdown_it import MarkdownIt
+
+    text = _text(data)
+    lines = text.splitlines()
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    headings: list[tuple[int, int, int, str]] = []  # (start line, end line, level, text)
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.map:
+            inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
+            headings.append((token.map[0], token.map[1], int(token.tag[1]), inline.strip()))
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    body_start = 0
+    for start, end, level, heading in headings:
+        sections.append(
+            Section(tuple(h for _, h in stack), _clean("\n".join(lines[body_start:start])))
+        )
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, heading))
+        body_start = end
+    sections.append(Section(tuple(h for _, h in stack), _clean("\n".join(lines[body_start:]))))
+    title = next((h for _, _, level, h in headings if level == 1), None)
+    return title, sections
+
+
+# html -------------------------------------------------------------------------------
+_BLOCKS = {
+    "p",
+    "li",
+    "pre",
+    "blockquote",
+    "tr",
+    "div",
+    "section",
+    "article",
+    "dd",
+    "dt",
+    "br",
+    "table",
+}
+_SKIP = {"script", "style", "noscript", "template", "head", "nav", "footer"}
+
+
+def _html(data: bytes) -> tuple[str | None, list[Section]]:
+    from bs4 import BeautifulSoup
+    from bs4.element import NavigableString, Tag
+
+    soup = BeautifulSoup(data, "html.parser")
+    title_tag = soup.find("title")
+    title = title_tag.get_text(" ", strip=True) if title_tag else None
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    parts: list[str] = []
+
+    def flush() -> None:
+        sections.append(Section(tuple(h for _, h in stack), _clean(" ".join(parts))))
+        parts.clear()
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if type(child) is NavigableString:  # not a comment, doctype or CDATA
+                    parts.append(str(child))
+                continue
+            if not isinstance(child, Tag) or child.name in _SKIP:
+                continue
+            if re.fullmatch(r"h[1-6]", child.name or ""):
+                flush()
+                level = int(child.name[1])
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+                stack.append((level, child.get_text(" ", strip=True)))
+                continue
+            walk(child)
+            if child.name in _BLOCKS:
+                parts.append("\n")
+
+    walk(soup.body or soup)
+    flush()
+    first = next((s.path[0] for s in sections if s.path), None)
+    return title or first, sections
+
+
+# pdf ----------------------------------------------------------------------------------
+def _pdf(data: bytes) -> tuple[str | None, list[Section]]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        raise UnreadableDocument("the PDF is encrypted")
+    title = (reader.metadata.title if reader.metadata else None) or None
+    sections = [
+        Section((f"page {number}",), _clean(page.extract_text() or ""), page=number)
+        for number, page in enumerate(reader.pages, 1)
+    ]
+    return title, sections
+
+
+# docx ---------------------------------------------------------------------------------
+def _docx(data: bytes) -> tuple[str | None, list[Section]]:
+    from docx import Document
+
+    document = Document(io.BytesIO(data))
+    title = document.core_properties.title or None
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    parts: list[str] = []
+    for paragraph in document.paragraphs:
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        level = _heading_level(style)
+        text = paragraph.text.strip()
+        if level is not None and text:
+            sections.append(Section(tuple(h for _, h in stack), _clean("\n".join(parts))))
+            parts.clear()
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, text))
+            if level == 0 and title is None:
+                title = text
+        elif text:
+            parts.append(text)
+    for table in document.tables:
+        parts += [" | ".join(cell.text.strip() for cell in row.cells) for row in table.rows]
+    sections.append(Section(tuple(h for _, h in stack), _clean("\n".join(parts))))
+    return title, sections
+
+
+def _heading_level(style: str) -> int | None:
+    if style == "Title":
+        return 0
+    found = re.fullmatch(r"Heading (\d)", style)
+    return int(found.group(1)) if found else None
+
+
+# text ---------------------------------------------------------------------------------
+def _plain(data: bytes) -> tuple[str | None, list[Section]]:
+    return None, [Section((), _clean(_text(data)))]
+
+
+_PARSERS: dict[str, Callable[[bytes], tuple[str | None, list[Section]]]] = {
+    "markdown": _markdown, "html": _html, "pdf": _pdf, "docx": _docx, "text": _plain,
+}  # fmt: skip
+
+
+def _clean(text: str) -> str:
+    """Runs of spaces made one, at most one blank line between paragraphs."""
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
