@@ -1,0 +1,58 @@
+"""Documents in the state store: added, unchanged by hash, replaced chunk by chunk, deleted."""
+
+from __future__ import annotations
+
+import pytest
+
+from lakechat.errors import NotFound
+from lakechat.knowledge.chunking import chunk
+from lakechat.knowledge.documents import DocumentStore, NewDocument
+from lakechat.knowledge.files import FileStore
+from lakechat.knowledge.parsing import Section
+from lakechat.store.database import StateStore
+
+
+def doc(data_hash: str, title: str = "Handbook", tags: tuple[str, ...] = ()) -> NewDocument:
+    return NewDocument(
+        "acme", "handbook.md", title, "markdown", "v1", tags, data_hash, 10, None, "tester"
+    )
+
+
+def test_unchanged_content_is_skipped_and_changed_chunks_replaced(migrated: StateStore) -> None:
+    docs = DocumentStore(migrated)
+    first = chunk([Section(("Leave",), "You get 25 days."), Section(("Pay",), "Monthly.")])
+    added = docs.save(doc("h1"), first)
+    assert added.status == "added" and len(added.added) == 2 and added.removed == ()
+    assert docs.save(doc("h1"), first).status == "unchanged"
+    second = chunk([Section(("Leave",), "You get 25 days."), Section(("Pay",), "Every two weeks.")])
+    replaced = docs.save(doc("h2"), second)
+    assert replaced.status == "replaced" and replaced.document_id == added.document_id
+    kept = {c.id for c in added.added if c.text == "You get 25 days."}
+    assert [c.text for c in replaced.added] == ["Every two weeks."]  # only what changed
+    assert len(replaced.removed) == 1 and not kept & set(replaced.removed)
+    assert sorted(c.text for c in docs.chunks("acme")) == ["Every two weeks.", "You get 25 days."]
+    retitled = docs.save(doc("h2", title="Staff handbook", tags=("hr",)), second)
+    assert {c.title for c in retitled.added} == {"Staff handbook"} and len(retitled.added) == 2
+    assert all(c.tags == ("hr",) for c in docs.chunks("acme"))
+
+
+def test_tenants_and_deleting(migrated: StateStore) -> None:
+    docs = DocumentStore(migrated)
+    stored = docs.save(doc("h1"), chunk([Section((), "One. Two.")]))
+    assert list(docs.chunks("other")) == []
+    with pytest.raises(NotFound):
+        docs.delete("other", stored.document_id)
+    row, ids = docs.delete("acme", stored.document_id)
+    assert row.name == "handbook.md" and len(ids) == 1 and list(docs.chunks()) == []
+    with pytest.raises(NotFound):
+        docs.get("acme", stored.document_id)
+
+
+def test_the_file_store_keeps_originals_under_their_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    files = FileStore(str(tmp_path / "files"))
+    files.put("acme/../acme/handbook.md", b"# Handbook")
+    assert files.get("acme/handbook.md") == b"# Handbook"
+    assert (tmp_path / "files" / "acme" / "handbook.md").is_file()
+    files.delete("acme/handbook.md")
+    files.delete("acme/handbook.md")  # deleting twice is fine
+    assert not (tmp_path / "files" / "acme" / "handbook.md").exists()
