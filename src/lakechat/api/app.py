@@ -43,9 +43,10 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         svc.request_log.start()
         # the assistant's value index reads every model's values (seconds at SF 1): build it
         # now, beside serving, rather than in the first question
-        threading.Thread(
+        warm_up = threading.Thread(
             target=_warm_up, args=(svc,), name="assistant-warm-up", daemon=True
-        ).start()
+        )
+        warm_up.start()
         log.info(
             "lakechat %s serving (%s, state store %s)",
             __version__,
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         finally:
             await svc.limiter.close()
             svc.governance.runner.close()
-            svc.warehouse.close()
+            svc.warehouse.close()  # stops a warm-up still reading values, and refuses more
+            warm_up.join(timeout=10)  # a thread inside DuckDB at exit would abort the process
             svc.request_log.close()
             svc.store.dispose()
             log.info("lakechat stopped")

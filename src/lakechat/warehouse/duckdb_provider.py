@@ -40,6 +40,7 @@ class DuckDBWarehouse:
         self._attached_set: frozenset[str] = frozenset()
         self._stamp: int | None = None
         self._threads = threads
+        self._closed = False
 
     # connection -------------------------------------------------------------------
     def _connection(self) -> duckdb.DuckDBPyConnection:
@@ -52,6 +53,8 @@ class DuckDBWarehouse:
         """
         stamp = self._folder_stamp()
         with self._lock:
+            if self._closed:
+                raise DependencyUnavailable("warehouse", "the warehouse is closed (lakechat is stopping)")
             if self._conn is not None and stamp == self._stamp:
                 return self._conn
         files = self._catalog_files()
@@ -145,7 +148,9 @@ class DuckDBWarehouse:
         )
 
     def close(self) -> None:
+        """Stop running statements and refuse new ones."""
         with self._lock:
+            self._closed = True
             if self._conn is not None:
                 self._conn.interrupt()
                 self._conn.close()
