@@ -47,6 +47,20 @@ def test_markdown_sections_follow_the_headings() -> None:
     ]
 
 
+def test_markdown_front_matter_and_emphasis_in_headings() -> None:
+    text = b"---\ntitle: ignored\ntags: [a]\n---\n# The *real* title\n\nBody `code` here.\n"
+    title, sections = parse("fm.md", text)
+    assert title == "The real title"
+    assert [(s.path, s.text) for s in sections] == [(("The real title",), "Body `code` here.")]
+
+
+def test_an_unclosed_html_heading_still_gives_the_text() -> None:
+    _, sections = parse(
+        "broken.html", b"<html><body><h1>Title<p>All the text is here.</p></body></html>"
+    )
+    assert len(sections) == 1 and "All the text is here." in sections[0].text
+
+
 def test_html_sections_skip_scripts_and_follow_headings() -> None:
     html = (b"<html><head><title>Guide</title><script>var x = 1;</script></head><body>"
             b"<nav>menu</nav><h1>Leave</h1><p>You get <b>25</b> days.</p><h2>Sick</h2>"
@@ -76,6 +90,44 @@ def test_docx_headings_come_from_paragraph_styles() -> None:
     assert [(s.path, s.text) for s in sections] == [
         (("Policies", "Travel"), "Book trains over flights."),
         (("Policies", "Travel", "Meals"), "Up to 40 EUR a day."),
+    ]
+
+
+def test_docx_tables_stay_where_they_are() -> None:
+    from docx import Document
+
+    document = Document()
+    document.add_heading("Rates", 1)
+    table = document.add_table(rows=2, cols=2)
+    for r, row in enumerate([("Band", "Rate"), ("A", "10%")]):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    document.add_heading("Other", 1)
+    document.add_paragraph("Nothing here.")
+    data = io.BytesIO()
+    document.save(data)
+    _, sections = parse("rates.docx", data.getvalue())
+    assert [(s.path, s.text) for s in sections] == [
+        (("Rates",), "Band | Rate\nA | 10%"),
+        (("Other",), "Nothing here."),
+    ]
+
+
+def test_pdf_headings_come_from_its_bookmarks() -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(
+        clone_from=PdfReader(io.BytesIO(_pdf(["Intro text.", "Install text.", "More install."])))
+    )
+    intro = writer.add_outline_item(title="Introduction", page_number=0)
+    writer.add_outline_item(title="Installation", page_number=1, parent=intro)
+    out = io.BytesIO()
+    writer.write(out)
+    _, sections = parse("guide.pdf", out.getvalue())
+    assert [(s.page, s.path) for s in sections] == [
+        (1, ("Introduction",)),
+        (2, ("Introduction", "Installation")),
+        (3, ("Introduction", "Installation")),
     ]
 
 

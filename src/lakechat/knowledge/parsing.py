@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 from lakechat.errors import BadRequest
 
@@ -81,17 +82,28 @@ def _text(data: bytes) -> str:
 
 
 # markdown ---------------------------------------------------------------------------
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+
+
 def _markdown(data: bytes) -> tuple[str | None, list[Section]]:
     from markdown_it import MarkdownIt
 
-    text = _text(data)
+    # YAML front matter would read as a rule and a heading: blank it, keeping line numbers
+    text = _FRONT_MATTER.sub(lambda m: "\n" * m.group(0).count("\n"), _text(data))
     lines = text.splitlines()
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
     headings: list[tuple[int, int, int, str]] = []  # (start line, end line, level, text)
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.map:
-            inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
-            headings.append((token.map[0], token.map[1], int(token.tag[1]), inline.strip()))
+            inline = tokens[i + 1] if i + 1 < len(tokens) else None
+            words = (
+                "".join(
+                    c.content for c in (inline.children or []) if c.type in ("text", "code_inline")
+                )
+                if inline
+                else ""
+            )
+            headings.append((token.map[0], token.map[1], int(token.tag[1]), words.strip()))
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     body_start = 0
@@ -162,6 +174,9 @@ def _html(data: bytes) -> tuple[str | None, list[Section]]:
 
     walk(soup.body or soup)
     flush()
+    if not any(section.text for section in sections):
+        # html.parser closes nothing by itself: an unclosed <h1> holds the whole page
+        sections = [Section((), _clean((soup.body or soup).get_text("\n")))]
     first = next((s.path[0] for s in sections if s.path), None)
     return title or first, sections
 
@@ -171,29 +186,59 @@ def _pdf(data: bytes) -> tuple[str | None, list[Section]]:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
-    if reader.is_encrypted:
-        raise UnreadableDocument("the PDF is encrypted")
+    if reader.is_encrypted and not reader.decrypt(""):  # a PDF with only an owner password opens
+        raise UnreadableDocument("the PDF needs a password")
     title = (reader.metadata.title if reader.metadata else None) or None
-    sections = [
-        Section((f"page {number}",), _clean(page.extract_text() or ""), page=number)
-        for number, page in enumerate(reader.pages, 1)
-    ]
+    starts = _outline_starts(reader)
+    sections: list[Section] = []
+    path: tuple[str, ...] = ()
+    for number, page in enumerate(reader.pages, 1):
+        path = starts.get(number - 1, path)
+        sections.append(
+            Section(path or (f"page {number}",), _clean(page.extract_text() or ""), page=number)
+        )
     return title, sections
+
+
+def _outline_starts(reader: Any) -> dict[int, tuple[str, ...]]:
+    """Page index -> the bookmark path that starts there (the PDF's table of contents)."""
+    starts: dict[int, tuple[str, ...]] = {}
+
+    def walk(items: list[Any], above: tuple[str, ...]) -> None:
+        last: tuple[str, ...] | None = None
+        for item in items:
+            if isinstance(item, list):
+                walk(item, last or above)
+                continue
+            last = (*above, str(item.title).strip())
+            page = reader.get_destination_page_number(item)
+            if page is not None and page >= 0:  # a bookmark pointing nowhere names no page
+                starts.setdefault(page, last)
+
+    try:
+        walk(list(reader.outline), ())
+    except Exception:  # a broken outline leaves the pages without headings
+        return {}
+    return starts
 
 
 # docx ---------------------------------------------------------------------------------
 def _docx(data: bytes) -> tuple[str | None, list[Section]]:
     from docx import Document
+    from docx.table import Table
 
     document = Document(io.BytesIO(data))
     title = document.core_properties.title or None
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     parts: list[str] = []
-    for paragraph in document.paragraphs:
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            parts += [" | ".join(cell.text.strip() for cell in row.cells) for row in block.rows]
+            continue
+        style = (block.style.name if block.style is not None else "") or ""
         level = _heading_level(style)
-        text = paragraph.text.strip()
+        text = block.text.strip()
         if level is not None and text:
             sections.append(Section(tuple(h for _, h in stack), _clean("\n".join(parts))))
             parts.clear()
@@ -204,8 +249,6 @@ def _docx(data: bytes) -> tuple[str | None, list[Section]]:
                 title = text
         elif text:
             parts.append(text)
-    for table in document.tables:
-        parts += [" | ".join(cell.text.strip() for cell in row.cells) for row in table.rows]
     sections.append(Section(tuple(h for _, h in stack), _clean("\n".join(parts))))
     return title, sections
 
