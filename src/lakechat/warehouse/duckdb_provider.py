@@ -54,7 +54,9 @@ class DuckDBWarehouse:
         stamp = self._folder_stamp()
         with self._lock:
             if self._closed:
-                raise DependencyUnavailable("warehouse", "the warehouse is closed (lakechat is stopping)")
+                raise DependencyUnavailable(
+                    "warehouse", "the warehouse is closed (lakechat is stopping)"
+                )
             if self._conn is not None and stamp == self._stamp:
                 return self._conn
         files = self._catalog_files()
