@@ -8,6 +8,7 @@ API's JSON shape: ``{"action": "grant", "name": "main.sales", "principal": "anal
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -67,7 +68,7 @@ class ColumnSpec:
 
 
 @dataclass(frozen=True)
-class Change:
+class Change(ABC):
     """One statement of a proposal."""
 
     action: ClassVar[str]
@@ -77,14 +78,14 @@ class Change:
     def securable(self) -> Securable:
         return self.name.securable
 
-    def sql(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def sql(self) -> str: ...
 
-    def sdk_call(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def sdk_call(self) -> str: ...
 
-    def describe(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def describe(self) -> str: ...
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -257,21 +258,25 @@ class SetOwner(Change):
 @dataclass(frozen=True)
 class Grant(Change):
     action: ClassVar[str] = "grant"
+    #: how the statement, the SDK change and the description say which way it goes
+    _to: ClassVar[str] = "to"
+    _sdk_list: ClassVar[str] = "add"
     principal: str = ""
     privileges: tuple[str, ...] = field(default=())
 
     def sql(self) -> str:
         listed = ", ".join(sql_privilege(p) for p in self.privileges)
-        return (f"GRANT {listed} ON {self.securable.value.upper()} {quoted(self.name)} "
-                f"TO `{self.principal}`")  # fmt: skip
+        return (f"{self.action.upper()} {listed} ON {self.securable.value.upper()} {quoted(self.name)} "
+                f"{self._to.upper()} `{self.principal}`")  # fmt: skip
 
     def sdk_call(self) -> str:
         listed = ", ".join(f"Privilege.{p}" for p in self.privileges)
         return (f"w.grants.update({self.securable.value!r}, {self.name.full_name!r}, changes=["
-                f"PermissionsChange(principal={self.principal!r}, add=[{listed}])])")  # fmt: skip
+                f"PermissionsChange(principal={self.principal!r}, {self._sdk_list}=[{listed}])])")  # fmt: skip
 
     def describe(self) -> str:
-        return f"grant {', '.join(self.privileges)} on {self.securable.value} {self.name} to {self.principal}"
+        return (f"{self.action} {', '.join(self.privileges)} on {self.securable.value} {self.name} "
+                f"{self._to} {self.principal}")  # fmt: skip
 
     def _fields(self) -> dict[str, Any]:
         return {"principal": self.principal, "privileges": list(self.privileges)}
@@ -280,19 +285,8 @@ class Grant(Change):
 @dataclass(frozen=True)
 class Revoke(Grant):
     action: ClassVar[str] = "revoke"
-
-    def sql(self) -> str:
-        listed = ", ".join(sql_privilege(p) for p in self.privileges)
-        return (f"REVOKE {listed} ON {self.securable.value.upper()} {quoted(self.name)} "
-                f"FROM `{self.principal}`")  # fmt: skip
-
-    def sdk_call(self) -> str:
-        listed = ", ".join(f"Privilege.{p}" for p in self.privileges)
-        return (f"w.grants.update({self.securable.value!r}, {self.name.full_name!r}, changes=["
-                f"PermissionsChange(principal={self.principal!r}, remove=[{listed}])])")  # fmt: skip
-
-    def describe(self) -> str:
-        return f"revoke {', '.join(self.privileges)} on {self.securable.value} {self.name} from {self.principal}"
+    _to: ClassVar[str] = "from"
+    _sdk_list: ClassVar[str] = "remove"
 
 
 ACTIONS: dict[str, type[Change]] = {
