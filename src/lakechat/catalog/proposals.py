@@ -31,6 +31,7 @@ from lakechat.errors import (
     first_line,
 )
 from lakechat.security.principals import Principal
+from lakechat.settings import Settings
 from lakechat.store.audit import write_audit
 from lakechat.store.database import StateStore
 from lakechat.store.models import ProposalRow
@@ -81,6 +82,14 @@ class ProposalService:
         self.audit = audit
         self.batch_enabled = batch_enabled
         self.clock = clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: StateStore) -> ProposalService:
+        """Proposals on the catalog the settings select (the server and a jobs worker alike)."""
+        from lakechat.catalog.factory import build_catalog
+
+        return cls(store, build_catalog(settings, store), audit=settings.feature_audit_logging,
+                   batch_enabled=settings.feature_batch_operations)  # fmt: skip
 
     # proposing --------------------------------------------------------------------
     def propose(

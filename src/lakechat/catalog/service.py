@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from lakechat.catalog.base import Catalog
-from lakechat.catalog.factory import build_catalog
 from lakechat.catalog.proposals import ProposalService
 from lakechat.errors import ConfigurationError
 from lakechat.jobs.runners import CeleryRunner, InProcessRunner, JobRunner
@@ -25,13 +24,7 @@ class Governance:
 
     @classmethod
     def build(cls, settings: Settings, store: StateStore) -> Governance:
-        catalog = build_catalog(settings, store)
-        proposals = ProposalService(
-            store,
-            catalog,
-            audit=settings.feature_audit_logging,
-            batch_enabled=settings.feature_batch_operations,
-        )
+        proposals = ProposalService.from_settings(settings, store)
         jobs = JobStore(store)
         runner: JobRunner
         if settings.jobs_backend == "celery":
@@ -40,7 +33,7 @@ class Governance:
             runner = CeleryRunner(jobs, settings.redis_url, settings.jobs_queue)
         else:
             runner = InProcessRunner(JobContext(jobs, proposals), settings.jobs_workers)
-        return cls(catalog, proposals, runner)
+        return cls(proposals.catalog, proposals, runner)
 
     def readable(self, principal: Principal) -> tuple[str, ...]:
         """The tables the embedded catalog's grants let ``principal`` read (Unity Catalog

@@ -3,7 +3,7 @@
 A worker builds its own context from the same settings the server reads (environment and
 config.yaml), once per process:
 
-    lakechat jobs worker            # or: celery -A lakechat.jobs.celery_app worker
+    lakechat jobs worker            # or: celery -A lakechat.jobs.celery_worker worker
 """
 
 from __future__ import annotations
@@ -36,27 +36,10 @@ def _run(job_id: str) -> None:
 
 @functools.cache
 def _context() -> JobContext:
-    from lakechat.catalog.factory import build_catalog
     from lakechat.catalog.proposals import ProposalService
     from lakechat.jobs.store import JobStore
     from lakechat.store.database import StateStore
 
     settings = load_settings()
     store = StateStore(settings.state_url)
-    catalog = build_catalog(settings, store)
-    proposals = ProposalService(
-        store,
-        catalog,
-        audit=settings.feature_audit_logging,
-        batch_enabled=settings.feature_batch_operations,
-    )
-    return JobContext(JobStore(store), proposals)
-
-
-def _default_app() -> Celery:
-    settings = load_settings()
-    return make_app(settings.redis_url or "redis://127.0.0.1:6379/0", settings.jobs_queue)
-
-
-#: what ``celery -A lakechat.jobs.celery_app`` finds
-app = _default_app()
+    return JobContext(JobStore(store), ProposalService.from_settings(settings, store))
