@@ -16,7 +16,7 @@ $(VENV)/.installed-demo: pyproject.toml constraints.txt | $(BIN)/python
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install --quiet -c constraints.txt -e '.[dev,postgres,redis,queue,databricks,spark]'
+	$(PIP) install --quiet -c constraints.txt -e '.[dev,postgres,redis,queue,databricks,spark,llm,embeddings,qdrant,pgvector]'
 	@touch $@ $(VENV)/.installed-demo
 
 # pg_dump/pg_restore back up a PostgreSQL state store; the backup tests use them.
@@ -44,7 +44,7 @@ bench: $(VENV)/.installed-test
 # Re-pin every installed package after changing pyproject.toml.
 lock: $(VENV)/.installed-test
 	{ echo "# Every package lakechat installs, pinned (pip install -c constraints.txt). Regenerate with \`make lock\`."; \
-	  $(PIP) freeze --exclude-editable | grep -v '^#'; } > constraints.txt
+	  $(PIP) freeze --exclude-editable | grep -v '^#' | sed 's/+cpu$$//'; } > constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -130,10 +130,49 @@ class Settings(BaseSettings):
     jobs_workers: int = Field(
         2, ge=1, le=64, description="Worker threads for in-process jobs, per server process."
     )
+    # documents
+    embeddings_provider: Literal["auto", "local", "openai", "none"] = Field(
+        "auto",
+        description="Document embedder: local (the packaged all-MiniLM-L6-v2, extra `embeddings`), openai (any OpenAI-compatible embeddings API at EMBEDDINGS_URL), none (lexical search only), or auto (openai when EMBEDDINGS_URL is set, else local when installed, else none).",
+    )
+    embeddings_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible embeddings API (…/v1)."
+    )
+    embeddings_model: str = Field(
+        "text-embedding-3-small", min_length=1, description="Model name sent to EMBEDDINGS_URL."
+    )
+    embeddings_api_key: SecretStr | None = Field(
+        None, description="Key for EMBEDDINGS_URL; OPENAI_API_KEY when not set."
+    )
+    vector_store: Literal["local", "qdrant", "pgvector"] = Field(
+        "local",
+        description="Where document vectors live: local (files under $LAKECHAT_HOME/vectors), qdrant (QDRANT_URL) or pgvector (PGVECTOR_URL, else DATABASE_URL).",
+    )
     qdrant_url: str | None = Field(
-        None, description="Qdrant server URL for the document vector index."
+        None,
+        description="Qdrant server URL for the document vector index (VECTOR_STORE=qdrant); `:memory:` or a folder path runs Qdrant's local mode.",
     )
     qdrant_api_key: SecretStr | None = Field(None, description="Qdrant API key.")
+    qdrant_collection: str = Field(
+        "lakechat_chunks",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Qdrant collection of the document vectors.",
+    )
+    pgvector_url: str | None = Field(
+        None,
+        description="PostgreSQL (with the vector extension) for VECTOR_STORE=pgvector; DATABASE_URL when not set.",
+    )
+    max_upload_mb: float = Field(
+        25.0, gt=0, description="Largest document accepted by POST /files, in MiB."
+    )
+    docs_min_relevance: float = Field(
+        0.35,
+        ge=0,
+        le=1,
+        description="Document answers need a passage at least this relevant (0-1); below it the answer says it was not found and lists the closest sections.",
+    )
     files_url: str | None = Field(
         None, description="Where uploaded files are kept; default $LAKECHAT_HOME/files."
     )
@@ -223,6 +262,12 @@ class Settings(BaseSettings):
     )
     rate_limit_health: int | None = Field(
         None, ge=1, description="Override for the health route class (monitoring API)."
+    )
+    rate_limit_queries_per_minute: int = Field(
+        10, ge=1, description="POST /query requests a minute per session."
+    )
+    rate_limit_queries_per_day_per_ip: int = Field(
+        1000, ge=1, description="POST /query requests a day per client IP."
     )
     rate_limit_auth_failures: int = Field(
         30,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from lakechat.knowledge.base import Filters, payload_of
 from lakechat.knowledge.documents import StoredChunk
 from lakechat.knowledge.lexical import LexicalIndex
-from lakechat.knowledge.retrieval import RRF_K, Filters, Retriever, payload_of, rrf
+from lakechat.knowledge.retrieval import RRF_K, Retriever, rrf
 
 
 def test_rrf_rewards_agreement_and_ignores_score_scales() -> None:
@@ -46,7 +47,9 @@ def test_filters_apply_to_chunks_and_vector_payloads_alike(
     found = Retriever(LexicalIndex(CHUNKS)).search("annual leave days", 5, filters)
     assert sorted(r.chunk.id for r in found) == ids
     assert [
-        c.id for c in CHUNKS if filters.passes_payload(payload_of(c)) and "leave" in c.text.lower()
+        c.id
+        for c in CHUNKS
+        if filters.passes_payload(payload_of(c, "t")) and "leave" in c.text.lower()
     ] == ids
 
 

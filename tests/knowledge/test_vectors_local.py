@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lakechat.knowledge.base import Filters
 from lakechat.knowledge.vectors_local import LocalVectorIndex
 
 
@@ -21,7 +22,10 @@ def test_search_is_exact_cosine_with_filters(tmp_path: Path) -> None:
     index.upsert(
         [f"c{i}" for i in range(50)],
         data,
-        [{"version": "v1" if i % 2 else "v2"} for i in range(50)],
+        [
+            {"version": "v1" if i % 2 else "v2", "tenant": "t1" if i < 40 else "t2"}
+            for i in range(50)
+        ],
     )
     hits = index.search(data[7] * 3, 3)  # the same direction, any length
     assert hits[0].id == "c7" and hits[0].score == pytest.approx(1.0, abs=1e-5)
@@ -29,9 +33,11 @@ def test_search_is_exact_cosine_with_filters(tmp_path: Path) -> None:
         -(data / np.linalg.norm(data, axis=1, keepdims=True)) @ (data[7] / np.linalg.norm(data[7]))
     )[:3]
     assert [h.id for h in hits] == [f"c{i}" for i in expected]
-    filtered = index.search(data[7], 5, keep=lambda p: p["version"] == "v2")
+    filtered = index.search(data[7], 5, Filters(versions=("v2",)))
     assert all(int(h.id[1:]) % 2 == 0 for h in filtered) and len(filtered) == 5
-    assert index.search(data[7], 5, keep=lambda p: False) == []
+    assert index.search(data[7], 5, Filters(documents=("nothing",))) == []
+    theirs = index.search(data[7], 50, tenant="t2")
+    assert sorted(h.id for h in theirs) == sorted(f"c{i}" for i in range(40, 50))
 
 
 def test_replace_delete_and_another_process(tmp_path: Path) -> None:

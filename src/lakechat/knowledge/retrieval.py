@@ -9,64 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
-import numpy as np
-
+from lakechat.knowledge.base import Embedder, Filters, VectorIndex
 from lakechat.knowledge.documents import StoredChunk
 from lakechat.knowledge.lexical import LexicalIndex
-from lakechat.knowledge.vectors_local import Payload, VectorHit
 
 #: the usual RRF constant: ranks below ~60 add little
 RRF_K = 60
 #: each ranking is asked for this many times top_k candidates before fusing
 CANDIDATES = 4
-
-
-class Embedder(Protocol):
-    name: str
-    dimensions: int
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One normalized float32 row per text."""
-        ...
-
-
-class VectorIndex(Protocol):
-    def search(self, vector: np.ndarray, k: int, keep: Any = None) -> list[VectorHit]: ...
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Only chunks of these chapters, versions, documents, or with any of these tags."""
-
-    chapters: tuple[str, ...] = ()
-    versions: tuple[str, ...] = ()
-    documents: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.chapters or self.versions or self.documents or self.tags)
-
-    def passes(self, chunk: StoredChunk) -> bool:
-        return self.passes_payload(payload_of(chunk))
-
-    def passes_payload(self, payload: Payload) -> bool:
-        if self.chapters and payload.get("chapter") not in self.chapters:
-            return False
-        if self.versions and payload.get("version") not in self.versions:
-            return False
-        if self.documents and not (
-            {payload.get("document"), payload.get("document_id")} & set(self.documents)
-        ):
-            return False
-        return not self.tags or bool(set(payload.get("tags") or ()) & set(self.tags))
-
-
-def payload_of(chunk: StoredChunk) -> Payload:
-    """What a vector carries, so the vector index filters as the lexical one does."""
-    return {"document_id": chunk.document_id, "document": chunk.document, "chapter": chunk.chapter,
-            "version": chunk.version, "tags": list(chunk.tags)}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -94,6 +45,7 @@ class Retriever:
     lexical: LexicalIndex
     embedder: Embedder | None = None
     vectors: VectorIndex | None = None
+    tenant: str | None = None
     chunks_by_id: dict[str, StoredChunk] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -108,9 +60,7 @@ class Retriever:
         by_vector: dict[str, tuple[int, float]] = {}
         if self.embedder is not None and self.vectors is not None:
             vector = self.embedder.encode([query])[0]
-            hits = self.vectors.search(
-                vector, depth, keep=wanted.passes_payload if wanted else None
-            )
+            hits = self.vectors.search(vector, depth, wanted, self.tenant)
             by_vector = {
                 h.id: (rank, h.score) for rank, h in enumerate(hits, 1) if h.id in self.chunks_by_id
             }

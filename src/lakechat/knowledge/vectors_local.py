@@ -12,24 +12,17 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-Payload = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class VectorHit:
-    id: str
-    score: float
-    payload: Payload
+from lakechat.knowledge.base import Filters, Payload, VectorHit
 
 
 class LocalVectorIndex:
+    name = "local"
+
     def __init__(self, folder: Path, dimensions: int) -> None:
         self.folder = folder
         self.dimensions = dimensions
@@ -111,8 +104,11 @@ class LocalVectorIndex:
             self._fresh()
             return len(self._ids)
 
+    def close(self) -> None:
+        """Nothing to release: the file is read whole and closed."""
+
     def search(
-        self, vector: np.ndarray, k: int, keep: Callable[[Payload], bool] | None = None
+        self, vector: np.ndarray, k: int, filters: Filters | None = None, tenant: str | None = None
     ) -> list[VectorHit]:
         with self._lock:
             self._fresh()
@@ -121,8 +117,16 @@ class LocalVectorIndex:
             return []
         query = _normalized(np.asarray(vector, dtype=np.float32).reshape(1, self.dimensions))[0]
         scores = matrix @ query
-        if keep is not None:
-            allowed = np.fromiter((keep(p) for p in payloads), dtype=bool, count=len(payloads))
+        if filters or tenant is not None:
+            allowed = np.fromiter(
+                (
+                    (tenant is None or p.get("tenant") == tenant)
+                    and (not filters or filters.passes_payload(p))
+                    for p in payloads
+                ),
+                dtype=bool,
+                count=len(payloads),
+            )
             scores = np.where(allowed, scores, -np.inf)
         k = min(k, len(ids))
         best = np.argpartition(-scores, k - 1)[:k]
