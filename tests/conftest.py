@@ -74,7 +74,12 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def make_settings(home: Path) -> Callable[..., Settings]:
     def build(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {"lakechat_home": home, "log_format": "json"}
+        # the embedding model is loaded only by the tests about documents, which ask for it
+        values: dict[str, Any] = {
+            "lakechat_home": home,
+            "log_format": "json",
+            "embeddings_provider": "none",
+        }
         values.update(overrides)
         return Settings(**values)
 

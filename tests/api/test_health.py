@@ -15,7 +15,8 @@ def test_health_lists_every_dependency(client: TestClient) -> None:
     body = client.get("/health").json()
     assert body["status"] == "healthy"
     checks = {c["name"]: c for c in body["checks"]}
-    assert set(checks) == {"state_store", "warehouse", "cache", "file_store"}
+    assert set(checks) == {"state_store", "warehouse", "cache", "file_store", "documents"}
+    assert checks["documents"]["detail"].startswith("lexical search only: no embedder")
     assert all(c["status"] == "healthy" and c["latency_ms"] >= 0 for c in checks.values())
     assert checks["state_store"]["required"] and not checks["cache"]["required"]
     assert body["service"] == "lakechat" and body["version"]

@@ -52,7 +52,7 @@ def test_a_folder_of_mixed_files(migrated: StateStore, tmp_path: Path) -> None:
     assert progress[-1] == (4, 2) and len(progress) == 6
     assert len(seen) == 4 and all(s.added for s in seen)
     documents = DocumentStore(migrated)
-    rows, total = documents.list("acme")
+    rows, total = documents.listed("acme")
     assert total == 4 and {r.name for r in rows} == {
         "handbook.md",
         "policies/travel.docx",

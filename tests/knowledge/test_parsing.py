@@ -41,7 +41,7 @@ def test_markdown_sections_follow_the_headings() -> None:
         (("Handbook", "Leave"), "You get 25 days of paid leave a year."),
         (
             ("Handbook", "Leave", "Sick leave"),
-            "Tell your manager before 10:00.\n\n```\n# not a heading: code\n```",
+            "Tell your manager before 10:00.\n# not a heading: code",
         ),
         (("Handbook", "Pay"), "Salaries are paid monthly."),
     ]
@@ -51,7 +51,21 @@ def test_markdown_front_matter_and_emphasis_in_headings() -> None:
     text = b"---\ntitle: ignored\ntags: [a]\n---\n# The *real* title\n\nBody `code` here.\n"
     title, sections = parse("fm.md", text)
     assert title == "The real title"
-    assert [(s.path, s.text) for s in sections] == [(("The real title",), "Body `code` here.")]
+    assert [(s.path, s.text) for s in sections] == [(("The real title",), "Body code here.")]
+
+
+def test_markdown_reads_as_plain_text_and_a_table_row_as_labelled_values() -> None:
+    text = (
+        b"# Settings\n\nSee **the** [guide](http://x) for\nmore.\n\n"
+        b"| Setting | Default | Meaning |\n|---|---|---|\n"
+        b"| `QUERY_MAX_ROWS` | `10000` | Rows returned at most. |\n| `X` | | Unset. |\n"
+    )
+    _, [section] = parse("settings.md", text)
+    assert section.text.splitlines() == [
+        "See the guide for more.",
+        "Setting: QUERY_MAX_ROWS; Default: 10000; Meaning: Rows returned at most.",
+        "Setting: X; Meaning: Unset.",
+    ]
 
 
 def test_an_unclosed_html_heading_still_gives_the_text() -> None:

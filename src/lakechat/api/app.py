@@ -15,7 +15,17 @@ from lakechat import __version__
 from lakechat.api.access import security_schemes
 from lakechat.api.error_handlers import install_error_handlers
 from lakechat.api.middleware import ErrorEnvelopeMiddleware, RequestContextMiddleware
-from lakechat.api.routes import catalog, chat, health, keys, ops, proposals, semantic, sql
+from lakechat.api.routes import (
+    catalog,
+    chat,
+    documents,
+    health,
+    keys,
+    ops,
+    proposals,
+    semantic,
+    sql,
+)
 from lakechat.api.services import AppServices
 from lakechat.observability.logs import configure_logging
 from lakechat.settings import Settings, check_startup, load_settings
@@ -28,6 +38,10 @@ def _warm_up(svc: AppServices) -> None:
         svc.assistant.interpreter()
     except Exception:  # the first question builds it again and reports the problem
         log.warning("the assistant's value index could not be built at startup", exc_info=True)
+    try:
+        svc.knowledge.warm_up()  # loads the embedding model (seconds) before the first question
+    except Exception:
+        log.warning("the document embedder could not be loaded at startup", exc_info=True)
 
 
 def create_app(settings: Settings | None = None, *, configure_logs: bool = True) -> FastAPI:
@@ -80,14 +94,19 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         chat.router,
         catalog.router,
         proposals.router,
+        documents.router,
         health.router,
         ops.router,
     ):
         # flat, not include_router: FastAPI matches nested routers about 40% slower per request
         app.router.routes.extend(router.routes)
     # add_middleware wraps: the last one added is the outermost
+    upload_bytes = int(settings.max_upload_mb * 1024 * 1024) * documents.MAX_FILES
     app.add_middleware(
-        ErrorEnvelopeMiddleware, max_body_bytes=int(settings.max_request_mb * 1024 * 1024)
+        ErrorEnvelopeMiddleware,
+        max_body_bytes=int(settings.max_request_mb * 1024 * 1024),
+        # uploads are checked file by file (MAX_UPLOAD_MB) by their route
+        larger_bodies={"/files": (max(upload_bytes, 1), "MAX_UPLOAD_MB per file")},
     )
     if settings.enable_cors and settings.allowed_origins:
         app.add_middleware(

@@ -153,9 +153,17 @@ class RequestContextMiddleware:
 class ErrorEnvelopeMiddleware:
     """Body-size limit, and the envelope for any error FastAPI's handlers did not take."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        larger_bodies: dict[str, tuple[int, str]] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        #: paths that take larger bodies (uploads): path -> (limit, the setting behind it)
+        self.larger_bodies = larger_bodies or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -169,14 +177,16 @@ class ErrorEnvelopeMiddleware:
                 started = True
             await send(message)
 
+        limit, setting = self.larger_bodies.get(
+            scope["path"], (self.max_body_bytes, "MAX_REQUEST_MB")
+        )
         try:
             length = _header(scope, b"content-length")
-            if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            if length is not None and length.isdigit() and int(length) > limit:
                 raise PayloadTooLarge(
-                    f"the request body is {int(length)} bytes; the limit is {self.max_body_bytes} "
-                    "(MAX_REQUEST_MB)"
+                    f"the request body is {int(length)} bytes; the limit is {limit} ({setting})"
                 )
-            await self.app(scope, _limited(receive, self.max_body_bytes), tracking_send)
+            await self.app(scope, _limited(receive, limit, setting), tracking_send)
         except Exception as exc:
             if started:
                 raise
@@ -201,7 +211,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _limited(receive: Receive, limit: int) -> Receive:
+def _limited(receive: Receive, limit: int, setting: str) -> Receive:
     """Stop reading a body that grows past the limit even without a Content-Length."""
     seen = 0
 
@@ -212,7 +222,7 @@ def _limited(receive: Receive, limit: int) -> Receive:
             seen += len(message.get("body", b""))
             if seen > limit:
                 raise PayloadTooLarge(
-                    f"the request body is over the limit of {limit} bytes (MAX_REQUEST_MB)"
+                    f"the request body is over the limit of {limit} bytes ({setting})"
                 )
         return message
 

@@ -9,7 +9,10 @@ from datetime import datetime
 from lakechat.assistant.service import Assistant
 from lakechat.assistant.sessions import SessionStore
 from lakechat.catalog.service import Governance
+from lakechat.knowledge.factory import build_knowledge
+from lakechat.knowledge.service import KnowledgeBase
 from lakechat.observability.health import (
+    DependencyCheck,
     HealthMonitor,
     cache_check,
     file_store_check,
@@ -42,6 +45,7 @@ class AppServices:
     result_cache: ResultCache | None
     sessions: SessionStore
     governance: Governance
+    knowledge: KnowledgeBase
     #: what "today" is for relative time ranges; tests replace it
     clock: Callable[[], datetime] = utcnow
     #: built from the fields above, so a copy made with another clock
@@ -56,6 +60,7 @@ class AppServices:
             self.result_cache,
             clock=self.clock,
             governance=self.governance,
+            knowledge=self.knowledge,
         )
         object.__setattr__(self, "assistant", assistant)
 
@@ -65,6 +70,7 @@ class AppServices:
             settings.state_url, connect_timeout=settings.health_check_timeout_seconds
         )
         warehouse = build_warehouse(settings)
+        knowledge = build_knowledge(settings, store)
         return cls(
             settings=settings,
             store=store,
@@ -80,11 +86,13 @@ class AppServices:
                     warehouse_check(warehouse),
                     cache_check(settings),
                     file_store_check(settings),
+                    DependencyCheck("documents", False, knowledge.health_detail),
                 ],
                 settings.health_check_timeout_seconds,
             ),
             models=ModelRegistry(model_folders(settings.models_path, settings.home)),
             result_cache=build_result_cache(settings),
             sessions=SessionStore(store, settings.session_timeout_hours),
-            governance=Governance.build(settings, store),
+            governance=Governance.build(settings, store, knowledge),
+            knowledge=knowledge,
         )

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_jsonable_python
 
@@ -41,6 +41,9 @@ from lakechat.store.types import utcnow
 from lakechat.warehouse.base import Warehouse
 from lakechat.warehouse.guarded import run_for
 
+if TYPE_CHECKING:
+    from lakechat.knowledge.service import KnowledgeBase
+
 log = logging.getLogger(__name__)
 
 
@@ -60,6 +63,8 @@ class Assistant:
     clock: Callable[[], datetime] = utcnow
     #: the catalog, its proposals and jobs: catalog questions and commands go there
     governance: Governance | None = None
+    #: the team's documents: document questions are answered from them, with citations
+    knowledge: KnowledgeBase | None = None
     _built: _Built | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 

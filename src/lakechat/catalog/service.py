@@ -11,6 +11,7 @@ from lakechat.errors import ConfigurationError
 from lakechat.jobs.runners import CeleryRunner, InProcessRunner, JobRunner
 from lakechat.jobs.store import JobStore
 from lakechat.jobs.tasks import JobContext
+from lakechat.knowledge.service import KnowledgeBase
 from lakechat.security.principals import Principal
 from lakechat.settings import Settings
 from lakechat.store.database import StateStore
@@ -23,7 +24,11 @@ class Governance:
     runner: JobRunner
 
     @classmethod
-    def build(cls, settings: Settings, store: StateStore) -> Governance:
+    def build(
+        cls, settings: Settings, store: StateStore, knowledge: KnowledgeBase | None = None
+    ) -> Governance:
+        """The catalog, its proposals, and the job runner (which also runs ``knowledge``'s
+        ingestions)."""
         proposals = ProposalService.from_settings(settings, store)
         jobs = JobStore(store)
         runner: JobRunner
@@ -32,7 +37,7 @@ class Governance:
                 raise ConfigurationError("JOBS_BACKEND=celery needs REDIS_URL (the queue)")
             runner = CeleryRunner(jobs, settings.redis_url, settings.jobs_queue)
         else:
-            runner = InProcessRunner(JobContext(jobs, proposals), settings.jobs_workers)
+            runner = InProcessRunner(JobContext(jobs, proposals, knowledge), settings.jobs_workers)
         return cls(proposals.catalog, proposals, runner)
 
     def readable(self, principal: Principal) -> tuple[str, ...]:

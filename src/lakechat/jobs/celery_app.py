@@ -38,8 +38,13 @@ def _run(job_id: str) -> None:
 def _context() -> JobContext:
     from lakechat.catalog.proposals import ProposalService
     from lakechat.jobs.store import JobStore
+    from lakechat.knowledge.factory import build_knowledge
     from lakechat.store.database import StateStore
 
     settings = load_settings()
     store = StateStore(settings.state_url)
-    return JobContext(JobStore(store), ProposalService.from_settings(settings, store))
+    return JobContext(
+        JobStore(store),
+        ProposalService.from_settings(settings, store),
+        build_knowledge(settings, store),
+    )

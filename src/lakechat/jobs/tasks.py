@@ -15,6 +15,7 @@ from typing import Any
 from lakechat.catalog.proposals import ProposalService
 from lakechat.errors import first_line
 from lakechat.jobs.store import JobStore
+from lakechat.knowledge.service import KnowledgeBase
 from lakechat.store.models import JobRow
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ PROGRESS_EVERY_SECONDS = 0.2
 class JobContext:
     jobs: JobStore
     proposals: ProposalService
+    knowledge: KnowledgeBase | None = None
 
 
 def run_proposal(context: JobContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
@@ -43,8 +45,36 @@ def run_proposal(context: JobContext, params: dict[str, Any], progress: Progress
     }
 
 
+def run_docs_ingest(
+    context: JobContext, params: dict[str, Any], progress: Progress
+) -> dict[str, Any]:
+    """Uploaded files, staged in the file store, into documents, chunks and vectors."""
+    knowledge = context.knowledge
+    if knowledge is None:
+        raise RuntimeError("this worker has no knowledge base")
+    from lakechat.knowledge.ingest import staged_uploads
+
+    items = list(params["files"])
+    report = knowledge.ingest(
+        params["tenant"], params["principal"], staged_uploads(knowledge.files, items), progress
+    )
+    for item in items:  # the originals are kept under their content's key by now
+        knowledge.files.delete(item["key"])
+    failures = [o.as_json() for o in report.outcomes if o.status == "failed"]
+    return {
+        "total": len(report.outcomes),
+        "succeeded": len(report.outcomes) - len(failures),
+        "failed": len(failures),
+        "documents": [o.as_json() for o in report.outcomes],
+        "failures": failures,
+        "chunks_embedded": report.embedded,
+        "vectors_error": report.vectors_error,
+    }
+
+
 TASKS: dict[str, Callable[[JobContext, dict[str, Any], Progress], dict[str, Any]]] = {
     "catalog.proposal": run_proposal,
+    "docs.ingest": run_docs_ingest,
 }
 
 

@@ -65,7 +65,9 @@ def payload_of(chunk: StoredChunk, tenant: str) -> Payload:
 class Embedder(Protocol):
     #: the model's name, shown by /health and kept beside the vectors
     name: str
-    dimensions: int
+
+    @property
+    def dimensions(self) -> int: ...
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One normalized float32 row per text."""

@@ -13,7 +13,7 @@ from lakechat.knowledge.parsing import Section
 
 MAX_WORDS = 180
 OVERLAP_WORDS = 30
-_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[\"'(\[A-Z0-9`*-])|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9`*-])|\n+")
 
 
 @dataclass(frozen=True)
@@ -55,14 +55,14 @@ def _pieces(parts: list[str], max_words: int, overlap_words: int) -> list[str]:
     for part in _bounded(parts, max_words):
         words = len(part.split())
         if fresh and size + words > max_words:
-            pieces.append(" ".join(current))
+            pieces.append("\n".join(current))
             current, size = _tail(current, overlap_words)
             fresh = 0
         current.append(part)
         size += words
         fresh += 1
     if fresh:
-        pieces.append(" ".join(current))
+        pieces.append("\n".join(current))
     return pieces
 
 

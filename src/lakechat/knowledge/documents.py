@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 
 from lakechat.errors import NotFound
 from lakechat.knowledge.chunking import Chunk
@@ -129,6 +129,8 @@ class DocumentStore:
                                      page=c.page, text=c.text, digest=c.digest))  # fmt: skip
                 added.append(self._stored(row, chunk_id, position, list(c.path), c.page, c.text))
             refresh = [c for c in old.values() if c.id not in removed] if relabelled else []
+            for stale in refresh:  # their vectors carry the old title and tags
+                stale.embedded_with = None
             removed_ids = tuple(removed) + tuple(c.id for c in refresh)
             added += [
                 self._stored(row, c.id, c.position, list(c.path), c.page, c.text) for c in refresh
@@ -154,6 +156,16 @@ class DocumentStore:
             session.delete(row)
             return row, ids
 
+    def uses_file(self, file_key: str) -> bool:
+        """Whether any document still keeps its original under ``file_key``."""
+        with self.store.session() as session:
+            return (
+                session.scalar(
+                    select(DocumentRow.id).where(DocumentRow.file_key == file_key).limit(1)
+                )
+                is not None
+            )
+
     def get(self, tenant: str, document_id: str) -> DocumentRow:
         with self.store.session() as session:
             row = session.get(DocumentRow, document_id)
@@ -161,7 +173,7 @@ class DocumentStore:
             raise NotFound(f"no document {document_id!r}")
         return row
 
-    def list(
+    def listed(
         self, tenant: str, *, limit: int = 100, offset: int = 0
     ) -> tuple[list[DocumentRow], int]:
         with self.store.session() as session:
@@ -183,6 +195,28 @@ class DocumentStore:
                 yield self._stored(
                     doc, chunk.id, chunk.position, list(chunk.path), chunk.page, chunk.text
                 )
+
+    def without_vectors(self, embedder: str, limit: int) -> list[tuple[str, StoredChunk]]:
+        """Up to ``limit`` chunks (with their tenant) that have no vector from ``embedder``."""
+        query = (select(ChunkRow, DocumentRow).join(DocumentRow, ChunkRow.document_id == DocumentRow.id)
+                 .where(or_(ChunkRow.embedded_with.is_(None), ChunkRow.embedded_with != embedder))
+                 .order_by(DocumentRow.id, ChunkRow.position).limit(limit))  # fmt: skip
+        with self.store.session() as session:
+            return [
+                (doc.tenant, self._stored(doc, c.id, c.position, list(c.path), c.page, c.text))
+                for c, doc in session.execute(query)
+            ]
+
+    def count_without_vectors(self, embedder: str) -> int:
+        with self.store.session() as session:
+            return int(session.scalar(select(func.count()).select_from(ChunkRow).where(
+                or_(ChunkRow.embedded_with.is_(None), ChunkRow.embedded_with != embedder))) or 0)  # fmt: skip
+
+    def mark_embedded(self, ids: Sequence[str], embedder: str) -> None:
+        with self.store.session() as session:
+            session.execute(
+                update(ChunkRow).where(ChunkRow.id.in_(list(ids))).values(embedded_with=embedder)
+            )
 
     def stamp(self) -> tuple[int, datetime | None]:
         """What changes when any document does (indexes rebuild when it moves)."""

@@ -9,7 +9,7 @@ store under a key made of the tenant and the content's hash.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -31,6 +31,8 @@ class Upload:
     version: str = ""
     tags: tuple[str, ...] = ()
     title: str | None = None
+    #: why the upload cannot be read at all (it fails with this reason)
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Ingestor:
         #: the indexes follow each stored document (removed and added chunks)
         self.on_stored = on_stored
 
-    def ingest(self, tenant: str, principal: str, uploads: Sequence[Upload],
+    def ingest(self, tenant: str, principal: str, uploads: Iterable[Upload],
                progress: Progress | None = None) -> list[Outcome]:  # fmt: skip
         outcomes: list[Outcome] = []
         failed = 0
@@ -67,6 +69,8 @@ class Ingestor:
         return outcomes
 
     def _one(self, tenant: str, principal: str, upload: Upload) -> Outcome:
+        if upload.error is not None:
+            return Outcome(upload.name, "failed", error=upload.error)
         try:
             kind = kind_of(upload.name)
             title, sections = parse(upload.name, upload.data)
@@ -94,3 +98,15 @@ class Ingestor:
         if self.on_stored is not None and stored.status != "unchanged":
             self.on_stored(stored)
         return Outcome(upload.name, stored.status, stored.document_id, len(chunks))
+
+
+def staged_uploads(files: FileStore, items: Sequence[dict[str, Any]]) -> Iterator[Upload]:
+    """Uploads read from the file store one at a time (a job's files are staged there, so
+    a worker in another process reads them, and memory holds one file at a time)."""
+    for item in items:
+        try:
+            data, error = files.get(item["key"]), None
+        except LakechatError as exc:
+            data, error = b"", f"the uploaded file could not be read back: {exc.message}"
+        yield Upload(item["name"], data, item.get("version") or "",
+                     tuple(item.get("tags") or ()), item.get("title"), error)  # fmt: skip

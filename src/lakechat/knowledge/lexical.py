@@ -1,4 +1,5 @@
-"""Lexical search: BM25 (bm25s, sparse matrices) over every chunk's heading path and text.
+"""Lexical search: BM25 (bm25s, sparse matrices) over every chunk's heading path and text,
+on Snowball stems, so "rotate" finds "rotating".
 
 The index is built from the chunks as they are and rebuilt when they change (bm25s has no
 incremental add; building 100,000 chunks takes seconds). Filters are a weight mask, so a
@@ -7,16 +8,32 @@ filtered search ranks only the chunks that pass, with the corpus' own statistics
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import Stemmer
 
 from lakechat.knowledge.documents import StoredChunk
 
 #: tokens: words of two or more letters or digits, lower-cased, English stopwords dropped
 _TOKENS = r"(?u)\b\w\w+\b"
+STEMMER = Stemmer.Stemmer("english")
+#: the words questions are made of, besides bm25s' English stopwords (Lucene's): they would
+#: otherwise favour chunks that happen to say "how" or "do"
+QUESTION_WORDS = frozenset({"am", "can", "could", "did", "do", "does", "doing", "done", "he", "her", "here",
+    "him", "his", "how", "i", "me", "my", "our", "please", "she", "should", "tell", "us", "we", "were",
+    "what", "when", "where", "which", "who", "whom", "why", "would", "you", "your"})  # fmt: skip
+
+
+@functools.cache
+def stopwords() -> list[str]:
+    from bm25s.stopwords import STOPWORDS_EN  # bm25s takes ~0.6 s to import: only when used
+
+    return sorted({*STOPWORDS_EN, *QUESTION_WORDS})
 
 
 @dataclass(frozen=True)
@@ -31,10 +48,23 @@ class LexicalIndex:
 
         self.chunks = list(chunks)
         self._bm25 = bm25s.BM25()
+        #: in how many chunks each stem occurs, for weighting a question's terms
+        self._chunk_counts: dict[str, int] = {}
         if self.chunks:
             tokens = bm25s.tokenize([_words(c.for_search()) for c in self.chunks], token_pattern=_TOKENS,
-                                    stopwords="english", show_progress=False)  # fmt: skip
+                                    stopwords=stopwords(), stemmer=STEMMER, show_progress=False)  # fmt: skip
             self._bm25.index(tokens, show_progress=False)
+            counts = np.zeros(len(tokens.vocab), dtype=np.int64)
+            for ids in tokens.ids:
+                counts[np.unique(np.asarray(ids, dtype=np.int64))] += 1
+            self._chunk_counts = {stem: int(counts[i]) for stem, i in tokens.vocab.items()}
+
+    def weight(self, stem: str) -> float:
+        """How telling a stem is: its inverse chunk frequency (BM25's idf; an unknown stem
+        weighs most, so a question about something no chunk mentions is not "found")."""
+        n = len(self.chunks)
+        seen = self._chunk_counts.get(stem, 0)
+        return math.log(1 + (n - seen + 0.5) / (seen + 0.5))
 
     def search(
         self, query: str, k: int, keep: Callable[[StoredChunk], bool] | None = None
@@ -44,8 +74,8 @@ class LexicalIndex:
 
         if not self.chunks or k <= 0:
             return []
-        tokens = bm25s.tokenize([_words(query)], token_pattern=_TOKENS, stopwords="english", show_progress=False,
-                                return_ids=False)  # fmt: skip
+        tokens = bm25s.tokenize([_words(query)], token_pattern=_TOKENS, stopwords=stopwords(), stemmer=STEMMER,
+                                show_progress=False, return_ids=False)  # fmt: skip
         if not tokens or not tokens[0]:
             return []
         mask = None
@@ -64,6 +94,16 @@ class LexicalIndex:
             for i, s in zip(found[0], scores[0], strict=True)
             if s > 0
         ]
+
+
+def stems(text: str) -> list[str]:
+    """The text's terms as the index sees them: no stopwords, Snowball stems, snake_case
+    names also by their parts."""
+    import bm25s
+
+    tokens = bm25s.tokenize([_words(text)], token_pattern=_TOKENS, stopwords=stopwords(),
+                            stemmer=STEMMER, show_progress=False, return_ids=False)  # fmt: skip
+    return list(tokens[0]) if tokens else []
 
 
 def _words(text: str) -> str:

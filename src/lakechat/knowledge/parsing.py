@@ -90,34 +90,66 @@ def _markdown(data: bytes) -> tuple[str | None, list[Section]]:
 
     # YAML front matter would read as a rule and a heading: blank it, keeping line numbers
     text = _FRONT_MATTER.sub(lambda m: "\n" * m.group(0).count("\n"), _text(data))
-    lines = text.splitlines()
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
-    headings: list[tuple[int, int, int, str]] = []  # (start line, end line, level, text)
-    for i, token in enumerate(tokens):
-        if token.type == "heading_open" and token.map:
-            inline = tokens[i + 1] if i + 1 < len(tokens) else None
-            words = (
-                "".join(
-                    c.content for c in (inline.children or []) if c.type in ("text", "code_inline")
-                )
-                if inline
-                else ""
-            )
-            headings.append((token.map[0], token.map[1], int(token.tag[1]), words.strip()))
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
-    body_start = 0
-    for start, end, level, heading in headings:
-        sections.append(
-            Section(tuple(h for _, h in stack), _clean("\n".join(lines[body_start:start])))
-        )
-        while stack and stack[-1][0] >= level:
-            stack.pop()
-        stack.append((level, heading))
-        body_start = end
-    sections.append(Section(tuple(h for _, h in stack), _clean("\n".join(lines[body_start:]))))
-    title = next((h for _, _, level, h in headings if level == 1), None)
+    body: list[str] = []
+
+    def close_section() -> None:
+        sections.append(Section(tuple(h for _, h in stack), _clean("\n".join(body))))
+        body.clear()
+
+    title: str | None = None
+    header: list[str] = []
+    row: list[str] | None = None
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.type == "heading_open":
+            close_section()
+            level, heading = int(token.tag[1]), _inline_text(tokens[i + 1])
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, heading))
+            title = title or (heading if level == 1 else None)
+            i += 3
+            continue
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "inline" and row is not None:
+            row.append(_inline_text(token))
+        elif token.type == "tr_close" and row is not None:
+            if not header:
+                header = row
+            else:  # a row reads "Name: value; Default: 10" (it is quoted alone)
+                body.append(
+                    "; ".join(
+                        f"{h}: {c}" if h else c for h, c in zip(header, row, strict=False) if c
+                    )
+                )
+            row = None
+        elif token.type == "table_close":
+            header = []
+        elif token.type == "inline":
+            body.append(_inline_text(token))
+        elif token.type in ("fence", "code_block", "html_block"):
+            body.append(token.content)
+        i += 1
+    close_section()
     return title, sections
+
+
+def _inline_text(token: Any) -> str:
+    """An inline run as plain text: emphasis, links and code marks dropped, breaks as spaces."""
+    words: list[str] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline", "html_inline"):
+            words.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            words.append(" ")
+        elif child.type == "image":
+            words.append(child.content)
+    return "".join(words).strip()
 
 
 # html -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from limits import RateLimitItem, RateLimitItemPerMinute
+from limits import RateLimitItem, RateLimitItemPerMinute, parse
 from limits import strategies as sync_strategies
 from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import (
@@ -112,7 +112,11 @@ class RequestRateLimiter:
 
     async def hit(self, route_class: str, identity: str, *, count: bool = True) -> RateDecision:
         """Count one request (or, with count=False, only look); refusals say how long to wait."""
-        item = self._item(route_class)
+        return await self._hit_item(self._item(route_class), route_class, identity, count=count)
+
+    async def _hit_item(
+        self, item: RateLimitItem, route_class: str, identity: str, *, count: bool = True
+    ) -> RateDecision:
         shared = self._shared
         if shared is not None and time.monotonic() - self._redis_failed_at >= 5.0:
             try:
@@ -141,6 +145,25 @@ class RequestRateLimiter:
             raise RateLimited(
                 f"rate limit of {decision.limit} requests a minute reached for {route_class} "
                 f"requests; retry in {decision.retry_after_seconds} s",
+                retry_after_seconds=decision.retry_after_seconds,
+            )
+
+    async def enforce_budget(
+        self, bucket: str, identity: str, amount: int, per: str, setting: str
+    ) -> None:
+        """Raise RateLimited past ``amount`` requests a ``per`` ("minute" | "day") for one
+        identity (a session, a client IP) in ``bucket``; ``setting`` names the limit."""
+        if not self.enabled:
+            return
+        key = f"{bucket}:{amount}/{per}"
+        item = self._items.get(key)
+        if item is None:
+            item = self._items[key] = parse(f"{amount}/{per}")
+        decision = await self._hit_item(item, bucket, identity)
+        if not decision.allowed:
+            RATE_LIMITED.labels(route_class=bucket).inc()
+            raise RateLimited(
+                f"{setting}={amount} a {per} reached; retry in {decision.retry_after_seconds} s",
                 retry_after_seconds=decision.retry_after_seconds,
             )
 

@@ -217,7 +217,10 @@ class ChunkRow(Base):
     """A piece of a document: what is indexed, searched and quoted."""
 
     __tablename__ = "doc_chunks"
-    __table_args__ = (Index("ix_doc_chunks_document", "document_id", "position"),)
+    __table_args__ = (
+        Index("ix_doc_chunks_document", "document_id", "position"),
+        Index("ix_doc_chunks_embedded_with", "embedded_with"),
+    )
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
@@ -226,3 +229,5 @@ class ChunkRow(Base):
     page: Mapped[int | None] = mapped_column(Integer, nullable=True)
     text: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(64))
+    #: the embedder its vector was made with; None until it has one
+    embedded_with: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)

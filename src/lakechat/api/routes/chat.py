@@ -147,7 +147,9 @@ async def chat_stream(body: ChatRequest, request: Request) -> EventSourceRespons
     return EventSourceResponse(events())
 
 
-@router.get("/sessions/{session_id}", summary="A chat session's messages", **requires("data:read"))
+@router.get(
+    "/sessions/{session_id}", summary="A chat or /query session's messages", **requires(None)
+)
 async def session_history(
     session_id: str,
     request: Request,
@@ -163,10 +165,10 @@ async def session_history(
 
 @router.delete(
     "/sessions/{session_id}",
-    summary="Delete a chat session and its messages",
+    summary="Delete a chat or /query session and its messages",
     status_code=204,
     response_class=Response,
-    **requires("data:read"),
+    **requires(None),
 )
 async def delete_session(session_id: str, request: Request) -> Response:
     svc = services(request)

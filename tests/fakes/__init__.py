@@ -1,0 +1,1 @@
+"""Local stand-ins for external services, spoken to by their official SDKs."""
