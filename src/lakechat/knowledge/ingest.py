@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from lakechat.errors import LakechatError
+from lakechat.errors import LakechatError, NotFound
 from lakechat.knowledge.chunking import chunk
 from lakechat.knowledge.documents import DocumentStore, NewDocument, Stored
 from lakechat.knowledge.files import FileStore
-from lakechat.knowledge.parsing import kind_of, parse
+from lakechat.knowledge.parsing import KINDS, kind_of, parse
 
 #: called after each file with (files done, files failed)
 Progress = Callable[[int, int], None]
@@ -110,3 +110,23 @@ def staged_uploads(files: FileStore, items: Sequence[dict[str, Any]]) -> Iterato
             data, error = b"", f"the uploaded file could not be read back: {exc.message}"
         yield Upload(item["name"], data, item.get("version") or "",
                      tuple(item.get("tags") or ()), item.get("title"), error)  # fmt: skip
+
+
+def files_under(paths: Sequence[Path]) -> list[tuple[str, Path]]:
+    """(document name, file) for each file given and each readable file in each folder
+    given (recursively; hidden files skipped). A folder's files are named by their path
+    inside it, with / separators, so the same folder ingested again replaces them."""
+    found: list[tuple[str, Path]] = []
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                inside = file.relative_to(path)
+                if any(part.startswith(".") for part in inside.parts):
+                    continue
+                if file.suffix.lower() in KINDS:
+                    found.append((inside.as_posix(), file))
+        elif path.is_file():
+            found.append((path.name, path))
+        else:
+            raise NotFound(f"no such file or folder: {path}")
+    return found

@@ -67,27 +67,32 @@ class QdrantVectorIndex:
             if self._local:
                 local.enter_context(self._lock)
                 local.enter_context(warnings.catch_warnings())
-                # local mode suggests a server above 20,000 points; the settings say so already
+                # local mode advises a server above 20,000 points on every such call: noise in
+                # a log, and an error under pytest's warnings-as-errors
                 warnings.filterwarnings("ignore", "Local mode is not recommended", UserWarning)
             try:
                 yield
+            # ApiException: an HTTP failure or refusal (a wrong key); RuntimeError: another
+            # process holds local mode's folder
             except (ApiException, OSError, RuntimeError) as exc:
                 raise DependencyUnavailable(
                     "vector store", f"{self._where}: {first_line(exc)}"
                 ) from exc
 
     def _connected(self) -> QdrantClient:
-        if self._client is None:
-            # the version check runs on a thread and only warns; our first call reports instead
-            self._client = QdrantClient(
-                url=self._url,
-                api_key=self._api_key,
-                path=self._path,
-                location=self._location,
-                check_compatibility=False,
-                force_disable_check_same_thread=self._local,
-            )
-        return self._client
+        with self._lock:
+            if self._client is None:
+                # the version check runs on a thread and only warns; our calls report instead.
+                # SQLite's same-thread check is off because _calling serializes local mode.
+                self._client = QdrantClient(
+                    url=self._url,
+                    api_key=self._api_key,
+                    path=self._path,
+                    location=self._location,
+                    check_compatibility=False,
+                    force_disable_check_same_thread=self._local,
+                )
+            return self._client
 
     def _ready(self, create: bool) -> bool:
         """Whether the collection exists (made when ``create``); refuses another vector size."""

@@ -42,6 +42,7 @@ INTENTS = {
     "clarify": "clarify",
     "help": "help",
     "refuse": "refuse",
+    "docs": "docs",
 }
 #: The request log's ``plan_type`` for each plan type (the names the other routes log).
 LOGGED_PLAN_TYPES = {
@@ -53,6 +54,7 @@ LOGGED_PLAN_TYPES = {
     "catalog_read": "CatalogRead",
     "catalog_change": "CatalogChange",
     "catalog_decision": "CatalogChange",
+    "docs": "DocsQuestion",
 }
 #: the Unity Catalog chatbot's intent names for catalog reads and changes
 CATALOG_INTENTS = {"grants": "show_permissions", "describe": "table_details", "owner": "table_details",
