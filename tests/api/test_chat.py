@@ -304,3 +304,25 @@ def test_relative_questions_use_the_apps_clock(client: TestClient, key: str) -> 
     data = answered(chat(client, key, "revenue last month"))
     assert data["time_range"]["first_day"] == "1998-07-01"
     assert data["time_range"]["last_day"] == "1998-07-31"
+
+
+def test_document_questions_are_answered_from_the_documents_with_citations(
+    client: TestClient, key: str
+) -> None:
+    writer = issue_key(client, role="analyst")
+    section = {"chapter": "Operations runbook", "section": "Keys and secrets", "content":
+               "To rotate the encryption key, generate a new one, set ENCRYPTION_KEY and restart."}  # fmt: skip
+    assert client.post("/ingest", json=section, headers={"X-API-Key": writer}).status_code == 201
+    reply = answered(chat(client, key, "How do I rotate the encryption key?"))
+    assert reply["plan"] == {"type": "docs", "question": "How do I rotate the encryption key?"}
+    assert reply["domain"] == "documents" and reply["intent"] == "docs"
+    assert "generate a new one" in reply["answer"] and reply["confidence"] > 0.35
+    [source, *_] = reply["sources"]
+    assert source["type"] == "document" and source["section"] == "Keys and secrets"
+    explicit = answered(chat(client, key, "according to the runbook, how do I rotate the key?"))
+    assert explicit["plan"]["type"] == "docs"
+    # data questions stay data questions, and keys without docs:read get no document answers
+    assert answered(chat(client, key, "Revenue by region"))["plan"]["type"] == "semantic"
+    data_only = issue_key(client, role="viewer", scopes=["data:read"])
+    refused = chat(client, data_only, "How do I rotate the encryption key?").json()
+    assert refused["plan"]["type"] != "docs"

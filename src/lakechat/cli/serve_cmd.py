@@ -92,6 +92,8 @@ AS_OF_OPTION = typer.Option(
     formats=["%Y-%m-%d"],
     help="Last day of the 90 days of system tables (default: today, UTC).",
 )
+#: the project's own documentation, beside src/ in a checkout
+PROJECT_DOCS = Path(__file__).resolve().parents[3] / "docs"
 SEED_OPTION = typer.Option(
     DEFAULT_SEED,
     "--seed",
@@ -107,8 +109,15 @@ def demo(
     scale_factor: float = SF_OPTION,
     as_of: datetime | None = AS_OF_OPTION,
     seed: int = SEED_OPTION,
+    docs: Path | None = typer.Option(
+        None,
+        "--docs",
+        help="Documents to ingest for document questions (default: the project's docs/ folder).",
+    ),
+    with_docs: bool = typer.Option(True, "--docs-ingest/--no-docs-ingest", help="Ingest them."),
 ) -> None:
-    """Build the demo lakehouse (if needed), prepare the state store and an admin key, and serve."""
+    """Build the demo lakehouse (if needed), prepare the state store and an admin key, ingest
+    the project's documents, and serve."""
     if ctx.invoked_subcommand is not None:
         return
     from lakechat.observability.logs import configure_logging
@@ -125,12 +134,15 @@ def demo(
     store = StateStore(settings.state_url)
     upgrade(store)
     key = _demo_key(settings, store)
+    documents = _demo_documents(settings, store, docs or PROJECT_DOCS) if with_docs else None
     url = f"http://{settings.server_host}:{port or settings.server_port}"
     console.rule("[bold]lakechat demo")
     console.print(f"data directory   {settings.home}")
     console.print(f"state store      {store.backend} ({store.display_url})")
     for build in builds:
         console.print(f"catalog          {build.catalog} ({build.describe()}) {build.path}")
+    if documents:
+        console.print(f"documents        {documents}", highlight=False)
     console.print(f"admin API key    {key}", highlight=False, soft_wrap=True)
     console.print(f"                 (also in {settings.home / DEMO_KEY_FILE})")
     console.print(f"API              {url}   docs: {url}/docs   health: {url}/health")
@@ -216,6 +228,25 @@ def _build_with_progress(
             bar.update(tasks[catalog], completed=done, total=total)
 
         return build_lakehouse(folder, progress=report, **options)
+
+
+def _demo_documents(settings: Settings, store: StateStore, folder: Path) -> str | None:
+    """Ingest the demo's documents (unchanged files are skipped); what to print about them."""
+    from lakechat.cli.docs_cmd import ingest_paths
+    from lakechat.knowledge.factory import build_knowledge
+
+    if not folder.is_dir():
+        console.print(f"[yellow]no documents ingested: {folder} is not a folder[/]")
+        return None
+    knowledge = build_knowledge(settings, store)
+    outcomes = ingest_paths(knowledge, [folder], "", ("docs",))
+    stored = sum(o["status"] != "failed" for o in outcomes)
+    search = (
+        f"hybrid search with {knowledge.embedder.name}"
+        if knowledge.embedder is not None
+        else "lexical search only: no embedder"
+    )
+    return f'{stored} from {folder} ({search}); try POST /query {{"query": "how do I rotate the encryption key?"}}'
 
 
 def _demo_key(settings: Settings, store: StateStore) -> str:

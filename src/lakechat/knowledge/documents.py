@@ -49,7 +49,10 @@ class StoredChunk:
         return self.path[-1] if self.path else None
 
     def for_search(self) -> str:
-        return f"{' > '.join((self.title, *self.path))}\n{self.text}"
+        """The text that is indexed and embedded: where the chunk sits, then what it says.
+        The title leads unless the heading path already starts with it (a Markdown H1)."""
+        where = self.path if self.path[:1] == (self.title,) else (self.title, *self.path)
+        return f"{' > '.join(where)}\n{self.text}"
 
 
 @dataclass(frozen=True)

@@ -60,10 +60,11 @@ class LexicalIndex:
             self._chunk_counts = {stem: int(counts[i]) for stem, i in tokens.vocab.items()}
 
     def weight(self, stem: str) -> float:
-        """How telling a stem is: its inverse chunk frequency (BM25's idf; an unknown stem
-        weighs most, so a question about something no chunk mentions is not "found")."""
+        """How telling a stem is: its inverse chunk frequency (BM25's idf). A stem no chunk
+        has weighs as much as the rarest one: a question about something no chunk mentions
+        is not "found", and a misspelt word does not outweigh the rest of the question."""
         n = len(self.chunks)
-        seen = self._chunk_counts.get(stem, 0)
+        seen = max(self._chunk_counts.get(stem, 0), 1)
         return math.log(1 + (n - seen + 0.5) / (seen + 0.5))
 
     def search(

@@ -10,13 +10,14 @@ or ``lakechat docs reindex`` embeds them.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lakechat.errors import LakechatError
+from lakechat.errors import DependencyUnavailable, LakechatError
 from lakechat.knowledge.answers import DocsAnswer, answer_from_passages, answer_from_selection
 from lakechat.knowledge.base import Embedder, Filters, VectorIndex, payload_of
 from lakechat.knowledge.documents import DocumentStore, Stored
@@ -149,13 +150,19 @@ class KnowledgeBase:
         return row
 
     def _forget_vectors(self, ids: Sequence[str]) -> None:
-        vectors = self.vectors
-        if ids and vectors is not None:
-            vectors.delete(ids)
+        if not ids or self.embedder is None:
+            return
+        try:
+            vectors = self.vectors
+            if vectors is not None:
+                vectors.delete(ids)
+        except LakechatError as exc:
+            # their chunks are gone, so search never returns them; the store keeps dead rows
+            log.warning("vectors of %d removed chunks stay in the store: %s", len(ids), exc.message)
 
     def _catch_up(self, errors: list[str], progress: Progress | None = None) -> int:
-        embedder, vectors = self.embedder, self.vectors
-        if embedder is None or vectors is None:
+        embedder = self.embedder
+        if embedder is None:
             return 0
         embedded = 0
         while True:
@@ -163,6 +170,8 @@ class KnowledgeBase:
             if not batch:
                 return embedded
             try:
+                vectors = self.vectors
+                assert vectors is not None  # an embedder always has a store
                 matrix = embedder.encode([chunk.for_search() for _, chunk in batch])
                 vectors.upsert([c.id for _, c in batch], matrix,
                                [payload_of(c, tenant) for tenant, c in batch])  # fmt: skip
@@ -183,10 +192,21 @@ class KnowledgeBase:
     def answer(self, tenant: str, question: str, *, top_k: int = 5,
                filters: Filters | None = None) -> DocsAnswer:  # fmt: skip
         lexical = self.lexical(tenant)
-        found = Retriever(lexical, self.embedder, self.vectors, tenant).search(
-            question, top_k, filters
-        )
-        return answer_from_passages(question, found, lexical.weight, self.min_relevance)
+        note = None
+        try:
+            found = Retriever(lexical, self.embedder, self.vectors, tenant).search(
+                question, top_k, filters
+            )
+        except DependencyUnavailable as exc:  # the embedder or vector store is down
+            log.warning("document search fell back to words only: %s", exc.message)
+            found = Retriever(lexical, tenant=tenant).search(question, top_k, filters)
+            note = (
+                f"(Vector search is unavailable, so this answer matched words only: {exc.message})"
+            )
+        answer = answer_from_passages(question, found, lexical.weight, self.min_relevance)
+        if note is None:
+            return answer
+        return dataclasses.replace(answer, response=f"{answer.response}\n\n{note}")
 
     def answer_in(self, tenant: str, question: str, selected: str) -> DocsAnswer:
         """Answer from the user's selected text alone."""
