@@ -19,21 +19,24 @@ import Stemmer
 
 from lakechat.knowledge.documents import StoredChunk
 
-#: tokens: words of two or more letters or digits, lower-cased, English stopwords dropped
-_TOKENS = r"(?u)\b\w\w+\b"
+#: tokens: words of letters or digits, lower-cased, English stopwords dropped; one character
+#: is a word too ("SOC 2", "a rating of 3", "plan B")
+_TOKENS = r"(?u)\b\w+\b"
 STEMMER = Stemmer.Stemmer("english")
 #: the words questions are made of, besides bm25s' English stopwords (Lucene's): they would
 #: otherwise favour chunks that happen to say "how" or "do"
 QUESTION_WORDS = frozenset({"am", "can", "could", "did", "do", "does", "doing", "done", "he", "her", "here",
     "him", "his", "how", "i", "me", "my", "our", "please", "she", "should", "tell", "us", "we", "were",
     "what", "when", "where", "which", "who", "whom", "why", "would", "you", "your"})  # fmt: skip
+#: what is left of a contraction once the apostrophe splits it ("King's", "don't", "we'll")
+CONTRACTIONS = frozenset({"d", "ll", "m", "re", "s", "t", "ve"})
 
 
 @functools.cache
 def stopwords() -> list[str]:
     from bm25s.stopwords import STOPWORDS_EN  # bm25s takes ~0.6 s to import: only when used
 
-    return sorted({*STOPWORDS_EN, *QUESTION_WORDS})
+    return sorted({*STOPWORDS_EN, *QUESTION_WORDS, *CONTRACTIONS})
 
 
 @dataclass(frozen=True)

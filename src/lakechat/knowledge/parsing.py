@@ -8,6 +8,7 @@ read raises ``UnreadableDocument`` naming the file and why; an empty one too.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -153,36 +154,24 @@ def _inline_text(token: Any) -> str:
 
 
 # html -------------------------------------------------------------------------------
-_BLOCKS = {
-    "p",
-    "li",
-    "pre",
-    "blockquote",
-    "tr",
-    "div",
-    "section",
-    "article",
-    "dd",
-    "dt",
-    "br",
-    "table",
-}
+_BLOCKS = {"p", "li", "pre", "blockquote", "div", "section", "article", "dd", "dt", "br"}
 _SKIP = {"script", "style", "noscript", "template", "head", "nav", "footer"}
 
 
 def _html(data: bytes) -> tuple[str | None, list[Section]]:
+    """Sections by <h1>-<h6>; the title is the page's only <h1>, else its <title>. Text
+    keeps the page's own spacing, so "<b>certified</b>." reads "certified."; a table row
+    reads like a Markdown one ("Header: value; Header: value")."""
     from bs4 import BeautifulSoup
     from bs4.element import NavigableString, Tag
 
     soup = BeautifulSoup(data, "html.parser")
-    title_tag = soup.find("title")
-    title = title_tag.get_text(" ", strip=True) if title_tag else None
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     parts: list[str] = []
 
     def flush() -> None:
-        sections.append(Section(tuple(h for _, h in stack), _clean(" ".join(parts))))
+        sections.append(Section(tuple(h for _, h in stack), _clean("".join(parts))))
         parts.clear()
 
     def walk(node: Tag) -> None:
@@ -198,19 +187,51 @@ def _html(data: bytes) -> tuple[str | None, list[Section]]:
                 level = int(child.name[1])
                 while stack and stack[-1][0] >= level:
                     stack.pop()
-                stack.append((level, child.get_text(" ", strip=True)))
+                stack.append((level, _html_inline(child)))
+                continue
+            if child.name == "table":
+                parts.extend(f"\n{line}\n" for line in _html_table(child))
                 continue
             walk(child)
             if child.name in _BLOCKS:
                 parts.append("\n")
 
-    walk(soup.body or soup)
+    body = soup.body or soup
+    walk(body)
     flush()
     if not any(section.text for section in sections):
         # html.parser closes nothing by itself: an unclosed <h1> holds the whole page
-        sections = [Section((), _clean((soup.body or soup).get_text("\n")))]
-    first = next((s.path[0] for s in sections if s.path), None)
-    return title or first, sections
+        sections = [Section((), _clean(body.get_text("\n")))]
+    h1s = body.find_all("h1")
+    title_tag = soup.find("title")
+    if len(h1s) == 1 and _html_inline(h1s[0]):
+        return _html_inline(h1s[0]), sections
+    if title_tag is not None and title_tag.get_text(strip=True):
+        return _html_inline(title_tag), sections
+    return next((s.path[0] for s in sections if s.path), None), sections
+
+
+def _html_inline(tag: Any) -> str:
+    """An element's text on one line, with the spacing the page gives it."""
+    return re.sub(r"\s+", " ", tag.get_text()).strip()
+
+
+def _html_table(table: Any) -> list[str]:
+    """A table's caption, then one line per row: "Header: value; Header: value" under a
+    header row of <th> cells, cells joined by "; " without one."""
+    lines = [_html_inline(caption) for caption in table.find_all("caption", limit=1)]
+    header: list[str] = []
+    for n, tr in enumerate(table.find_all("tr")):
+        cells = tr.find_all(["td", "th"])
+        row = [_html_inline(cell) for cell in cells]
+        if n == 0 and all(cell.name == "th" for cell in cells):
+            header = row
+        elif any(row):
+            lines.append("; ".join(
+                f"{h}: {c}" if h else c
+                for h, c in itertools.zip_longest(header, row, fillvalue="") if c
+            ))  # fmt: skip
+    return [line for line in lines if line]
 
 
 # pdf ----------------------------------------------------------------------------------
@@ -293,8 +314,16 @@ def _heading_level(style: str) -> int | None:
 
 
 # text ---------------------------------------------------------------------------------
+#: a plain-text file's first line is its title when it is this short and not a sentence
+_TITLE_CHARS = 80
+
+
 def _plain(data: bytes) -> tuple[str | None, list[Section]]:
-    return None, [Section((), _clean(_text(data)))]
+    text = _clean(_text(data))
+    first, _, rest = text.partition("\n")
+    if len(first) <= _TITLE_CHARS and rest.strip() and not re.search(r"[.!?:;,]$", first):
+        return first, [Section((), rest.strip())]
+    return None, [Section((), text)]
 
 
 _PARSERS: dict[str, Callable[[bytes], tuple[str | None, list[Section]]]] = {
