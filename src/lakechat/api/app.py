@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             svc.governance.runner.close()
             svc.warehouse.close()  # stops a warm-up still reading values, and refuses more
             warm_up.join(timeout=10)  # a thread inside DuckDB at exit would abort the process
+            svc.knowledge.close()
             svc.request_log.close()
             svc.store.dispose()
             log.info("lakechat stopped")

@@ -38,7 +38,11 @@ def _knowledge(settings: Settings | None = None) -> Iterator[KnowledgeBase]:
     store = StateStore(settings.state_url)
     try:
         ensure_current(store)
-        yield build_knowledge(settings, store)
+        knowledge = build_knowledge(settings, store)
+        try:
+            yield knowledge
+        finally:
+            knowledge.close()
     finally:
         store.dispose()
 

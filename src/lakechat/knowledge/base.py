@@ -73,6 +73,10 @@ class Embedder(Protocol):
         """One normalized float32 row per text."""
         ...
 
+    def close(self) -> None:
+        """Release connections (an API client's pool)."""
+        ...
+
 
 class VectorIndex(Protocol):
     """A store of normalized vectors by chunk id, searched by cosine similarity."""

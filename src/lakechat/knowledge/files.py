@@ -88,6 +88,9 @@ class FileStore:
         except Exception as exc:
             raise _unavailable("cannot delete the file", exc) from exc
 
+    def close(self) -> None:
+        pass
+
 
 def _unavailable(what: str, exc: BaseException) -> DependencyUnavailable:
     reason = first_line(exc)

@@ -85,6 +85,12 @@ class KnowledgeBase:
             self.embedder.encode(["warm up"])
             _ = self.vectors
 
+    def close(self) -> None:
+        if self._vectors is not None:
+            self._vectors.close()
+        if self.embedder is not None:
+            self.embedder.close()
+
     def lexical(self, tenant: str) -> LexicalIndex:
         """The tenant's BM25 index, rebuilt when any document changed since it was built."""
         stamp = self.documents.stamp()
