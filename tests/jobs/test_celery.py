@@ -31,8 +31,9 @@ def worker(
 ) -> Iterator[Worker]:
     env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
     env.update(
-        LAKECHAT_HOME=str(home), REDIS_URL=redis_url, JOBS_BACKEND="celery", JOBS_QUEUE=queue
-    )
+        LAKECHAT_HOME=str(home), REDIS_URL=redis_url, JOBS_BACKEND="celery", JOBS_QUEUE=queue,
+        EMBEDDINGS_PROVIDER="none",
+    )  # fmt: skip
     command = [sys.executable, "-m", "lakechat", "jobs", "worker", "--concurrency", "1"]
     log = tmp_path / "worker.log"
     with (
@@ -56,6 +57,36 @@ class Worker:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+
+def finished(
+    api: TestClient, job_id: str, headers: dict[str, str], worker: Worker
+) -> dict[str, Any]:
+    job: dict[str, Any] = {}
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        job = api.get(f"/api/jobs/{job_id}", headers=headers).json()
+        if job["status"] not in ("queued", "running"):
+            break
+        assert worker.alive(), worker.log.read_text()
+        time.sleep(0.2)
+    return job
+
+
+def test_a_celery_worker_ingests_uploaded_documents(
+    make_client: Callable[..., TestClient], make_settings: Callable[..., Settings], redis_url: str, queue: str,
+    worker: Worker,
+) -> None:  # fmt: skip
+    """The upload is staged in the file store, so a worker in another process reads it."""
+    api = make_client(make_settings(jobs_backend="celery", redis_url=redis_url, jobs_queue=queue))
+    headers = {"X-API-Key": issue_key(api, role="admin")}
+    files = [("files", ("leave.md", b"# Leave\n\n## Annual\nEveryone gets 25 days a year.", "text/markdown")),
+             ("files", ("pay.txt", b"Pay\nSalaries are paid on the 25th.", "text/plain"))]  # fmt: skip
+    queued = api.post("/files", files=files, headers=headers).json()
+    job = finished(api, queued["job_id"], headers, worker)
+    assert (job["status"], job["done"], job["failed"]) == ("succeeded", 2, 0), job
+    answer = api.post("/query", json={"query": "how many days of leave a year?"}, headers=headers)
+    assert answer.json()["sources"][0]["document"] == "leave.md", answer.text
 
 
 def test_a_celery_worker_runs_a_batch_with_progress(

@@ -11,10 +11,13 @@ has no setting for it beyond ``FILES_URL``:
   ``AWS_ENDPOINT_URL_S3`` to leave other AWS services alone), e.g.
   ``AWS_ENDPOINT_URL=http://minio:9000``. botocore reads it and addresses buckets by path
   on such an endpoint.
+- Giving up sooner on an unreachable endpoint: botocore's ``AWS_MAX_ATTEMPTS`` (5 by
+  default, with backoff, so about 7 seconds on a refused connection), or the timeouts too:
+  ``FSSPEC_S3='{"config_kwargs": {"connect_timeout": 2, "retries": {"total_max_attempts":
+  2}}}'``.
 - Any option of the protocol's fsspec filesystem: ``FSSPEC_<PROTOCOL>`` as JSON or
-  ``FSSPEC_<PROTOCOL>_<OPTION>`` as a string, which fsspec applies to every filesystem it
-  makes, e.g. ``FSSPEC_S3='{"connect_timeout": 2, "retries": 2}'`` to give up sooner on an
-  unreachable endpoint, or ``FSSPEC_ABFS_ACCOUNT_NAME=...`` for Azure.
+  ``FSSPEC_<PROTOCOL>_<OPTION>`` as a string, which fsspec reads when it is imported and
+  applies to every filesystem it makes (``FSSPEC_ABFS_ACCOUNT_NAME=...`` for Azure).
 
 Several processes (the API, job workers) share one store, so nothing here trusts a cached
 listing: reads, writes and deletes go to the storage each time.
@@ -39,8 +42,10 @@ class FileStore:
         from fsspec.utils import get_protocol
 
         self.location = location
-        # its own filesystem, not fsspec's shared instance, so close() cannot cut another
-        # store's connections; no listings cache, as other processes change the same keys
+        # a filesystem of its own, not one fsspec made earlier in the process for the same
+        # URL under other credentials or endpoint; no listings cache, as other processes
+        # change the same keys. s3fs closes its connections when the filesystem is
+        # collected or the process exits, so the store needs no close()
         options: dict[str, Any] = {"skip_instance_cache": True, "use_listings_cache": False}
         if get_protocol(location) in LOCAL_PROTOCOLS:
             # object stores have no folders to make (and s3fs's makedirs creates a missing
@@ -87,9 +92,6 @@ class FileStore:
             pass
         except Exception as exc:
             raise _unavailable("cannot delete the file", exc) from exc
-
-    def close(self) -> None:
-        pass
 
 
 def _unavailable(what: str, exc: BaseException) -> DependencyUnavailable:

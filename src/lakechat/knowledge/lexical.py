@@ -9,8 +9,10 @@ filtered search ranks only the chunks that pass, with the corpus' own statistics
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -23,6 +25,8 @@ from lakechat.knowledge.documents import StoredChunk
 #: is a word too ("SOC 2", "a rating of 3", "plan B")
 _TOKENS = r"(?u)\b\w+\b"
 STEMMER = Stemmer.Stemmer("english")
+BM25_PARAMS: dict[str, object] = {"method": "lucene", "k1": 1.2, "b": 0.5}
+
 #: the words questions are made of, besides bm25s' English stopwords (Lucene's): they would
 #: otherwise favour chunks that happen to say "how" or "do"
 QUESTION_WORDS = frozenset({"am", "can", "could", "did", "do", "does", "doing", "done", "he", "her", "here",
@@ -34,9 +38,15 @@ CONTRACTIONS = frozenset({"d", "ll", "m", "re", "s", "t", "ve"})
 
 @functools.cache
 def stopwords() -> list[str]:
-    from bm25s.stopwords import STOPWORDS_EN  # bm25s takes ~0.6 s to import: only when used
+    from bm25s.stopwords import (
+        STOPWORDS_EN,
+        STOPWORDS_EN_PLUS,
+    )  # bm25s takes ~0.6 s to import: only when used
 
-    return sorted({*STOPWORDS_EN, *QUESTION_WORDS, *CONTRACTIONS})
+    return sorted({*(STOPWORDS_EN_PLUS if PLUS else STOPWORDS_EN), *QUESTION_WORDS, *CONTRACTIONS})
+
+
+PLUS = False
 
 
 @dataclass(frozen=True)
@@ -50,17 +60,14 @@ class LexicalIndex:
         import bm25s
 
         self.chunks = list(chunks)
-        self._bm25 = bm25s.BM25()
-        #: in how many chunks each stem occurs, for weighting a question's terms
-        self._chunk_counts: dict[str, int] = {}
+        self._bm25 = bm25s.BM25(**BM25_PARAMS)
+        #: in how many chunks each term occurs, for weighting a question's terms
+        self._chunk_counts: Counter[str] = Counter()
         if self.chunks:
-            tokens = bm25s.tokenize([_words(c.for_search()) for c in self.chunks], token_pattern=_TOKENS,
-                                    stopwords=stopwords(), stemmer=STEMMER, show_progress=False)  # fmt: skip
-            self._bm25.index(tokens, show_progress=False)
-            counts = np.zeros(len(tokens.vocab), dtype=np.int64)
-            for ids in tokens.ids:
-                counts[np.unique(np.asarray(ids, dtype=np.int64))] += 1
-            self._chunk_counts = {stem: int(counts[i]) for stem, i in tokens.vocab.items()}
+            terms = [_terms(c.for_search()) for c in self.chunks]
+            self._bm25.index(terms, show_progress=False)
+            for each in terms:
+                self._chunk_counts.update(set(each))
 
     def weight(self, stem: str) -> float:
         """How telling a stem is: its inverse chunk frequency (BM25's idf). A stem no chunk
@@ -78,9 +85,8 @@ class LexicalIndex:
 
         if not self.chunks or k <= 0:
             return []
-        tokens = bm25s.tokenize([_words(query)], token_pattern=_TOKENS, stopwords=stopwords(), stemmer=STEMMER,
-                                show_progress=False, return_ids=False)  # fmt: skip
-        if not tokens or not tokens[0]:
+        terms = [t for t in _terms(query) if t in self._chunk_counts]
+        if not terms:
             return []
         mask = None
         if keep is not None:
@@ -91,7 +97,7 @@ class LexicalIndex:
             )
             if not mask.any():
                 return []
-        found, scores = self._bm25.retrieve(tokens, k=min(k, len(self.chunks)), show_progress=False,
+        found, scores = self._bm25.retrieve([terms], k=min(k, len(self.chunks)), show_progress=False,
                                             weight_mask=mask, n_threads=1)  # fmt: skip
         return [
             Hit(self.chunks[int(i)], float(s))
@@ -108,6 +114,11 @@ def stems(text: str) -> list[str]:
     tokens = bm25s.tokenize([_words(text)], token_pattern=_TOKENS, stopwords=stopwords(),
                             stemmer=STEMMER, show_progress=False, return_ids=False)  # fmt: skip
     return list(tokens[0]) if tokens else []
+
+
+def _terms(text: str) -> list[str]:
+    """What the index holds for a text: its stems, and each pair of neighbouring stems."""
+    return stems(text)
 
 
 def _words(text: str) -> str:

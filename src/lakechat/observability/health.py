@@ -151,7 +151,13 @@ def file_store_check(settings: Settings) -> DependencyCheck:
             import fsspec  # type: ignore[import-not-found, unused-ignore]
 
             fs, _, paths = fsspec.get_fs_token_paths(location)
-            fs.ls(paths[0])
+            try:
+                fs.ls(paths[0])
+            except FileNotFoundError:
+                # a prefix holds nothing until the first upload: its bucket must exist
+                bucket = paths[0].split("/", 1)[0]
+                if not fs.exists(bucket):
+                    raise
             return (
                 f"{fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]} store reachable"
             )
