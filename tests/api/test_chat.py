@@ -321,8 +321,19 @@ def test_document_questions_are_answered_from_the_documents_with_citations(
     assert source["type"] == "document" and source["section"] == "Keys and secrets"
     explicit = answered(chat(client, key, "according to the runbook, how do I rotate the key?"))
     assert explicit["plan"]["type"] == "docs"
+    hotels = {"chapter": "Travel", "section": "Hotels",
+              "content": "Hotels may cost at most 180 euros a night in capital cities."}  # fmt: skip
+    assert client.post("/ingest", json=hotels, headers={"X-API-Key": writer}).status_code == 201
+    # "spend" alone reads as the cost measure; a passage that answers well wins over that
+    spend = answered(
+        chat(client, key, "How much can I spend on a hotel a night in a capital city?")
+    )
+    assert spend["plan"]["type"] == "docs" and "180 euros" in spend["answer"]
     # data questions stay data questions, and keys without docs:read get no document answers
     assert answered(chat(client, key, "Revenue by region"))["plan"]["type"] == "semantic"
+    assert (
+        answered(chat(client, key, "What was total revenue in 1995?"))["plan"]["type"] == "semantic"
+    )
     data_only = issue_key(client, role="viewer", scopes=["data:read"])
     refused = chat(client, data_only, "How do I rotate the encryption key?").json()
     assert refused["plan"]["type"] != "docs"

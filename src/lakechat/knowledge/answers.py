@@ -59,7 +59,9 @@ class Source:
 
     def label(self) -> str:
         where = " > ".join(p for p in (self.document, *self.path) if p)
-        return f"{where} (page {self.page})" if self.page else where
+        if self.page and f"page {self.page}" not in self.path:
+            return f"{where} (page {self.page})"
+        return where
 
     def as_json(self) -> dict[str, Any]:
         return {"doc_id": self.doc_id, "document": self.document, "title": self.title,
@@ -107,9 +109,9 @@ def answer_from_passages(
 ) -> DocsAnswer:
     """Quote the best passages' answering sentences, or say nothing relevant was found."""
     terms = stems(question)
-    scored = sorted(
-        ((relevance(terms, r, weight), r.chunk) for r in found), key=lambda pair: -pair[0]
-    )
+    # the retriever's order (both rankings fused) is the better order; relevance decides
+    # only which passages may answer
+    scored = [(relevance(terms, r, weight), r.chunk) for r in found]
     sources = tuple(_source(chunk, score) for score, chunk in scored)
     relevant = [(score, chunk) for score, chunk in scored if score >= min_relevance]
     read = question + " ".join(chunk.text for _, chunk in scored)
