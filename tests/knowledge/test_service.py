@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from lakechat.errors import ConfigurationError
 from lakechat.knowledge.base import Filters
 from lakechat.knowledge.embedders import OpenAIEmbedder
+from lakechat.knowledge.factory import build_knowledge
 from lakechat.knowledge.files import FileStore
 from lakechat.knowledge.ingest import Upload
 from lakechat.knowledge.service import KnowledgeBase
@@ -146,3 +149,45 @@ def test_filters_and_selected_text(knowledge: KnowledgeBase) -> None:
     assert [q.text for q in answer.quotes] == ["Lunch is served at noon in the atrium."]
     missing = knowledge.answer_in("acme", "how many days of annual leave?", selected)
     assert not missing.found and "does not contain the answer" in missing.response
+
+
+@pytest.mark.parametrize("store", ["qdrant", "pgvector"])
+def test_settings_pick_the_vector_store(
+    store: str, request: pytest.FixtureRequest, make_settings: Any, fake: FakeOpenAIEmbeddings,
+    migrated: StateStore, tmp_path: Path,
+) -> None:  # fmt: skip
+    """VECTOR_STORE=qdrant (local mode in a folder) or pgvector (a real server with the
+    extension) behind the same knowledge base, from settings alone."""
+    where = (
+        {"qdrant_url": str(tmp_path / "qdrant")}
+        if store == "qdrant"
+        else {"pgvector_url": request.getfixturevalue("pgvector_url")}
+    )
+    settings = make_settings(vector_store=store, embeddings_provider="openai",
+                             embeddings_url=fake.base_url, embeddings_api_key=fake.api_key,
+                             qdrant_collection=f"c_{store}", **where)  # fmt: skip
+    base = build_knowledge(settings, migrated)
+    try:
+        ingest(base, Upload("handbook.md", HANDBOOK), Upload("travel.html", TRAVEL))
+        assert base.vectors is not None and base.vectors.name == store
+        assert base.vectors.count() == len(list(base.documents.chunks("acme")))
+        assert base.health_detail().startswith("hybrid search: text-embedding-3-small vectors")
+        answer = base.answer("acme", "How many days of annual leave do I get?")
+        assert answer.found and "25 days" in answer.response
+        base.delete("acme", answer.sources[0].doc_id or "")
+        assert base.vectors.count() == len(list(base.documents.chunks("acme")))
+    finally:
+        base.close()
+
+
+def test_settings_that_cannot_work_are_refused_clearly(
+    make_settings: Any, migrated: StateStore
+) -> None:
+    with pytest.raises(ConfigurationError, match="needs EMBEDDINGS_URL"):
+        build_knowledge(make_settings(embeddings_provider="openai"), migrated)
+    with pytest.raises(ConfigurationError, match="needs QDRANT_URL"):
+        build_knowledge(make_settings(embeddings_provider="none", vector_store="qdrant"), migrated)
+    with pytest.raises(ConfigurationError, match="needs PGVECTOR_URL"):
+        build_knowledge(
+            make_settings(embeddings_provider="none", vector_store="pgvector"), migrated
+        )

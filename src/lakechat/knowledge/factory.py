@@ -91,10 +91,11 @@ def vector_opener(settings: Settings) -> Callable[[Embedder], VectorIndex]:
 
 def build_knowledge(settings: Settings, store: StateStore) -> KnowledgeBase:
     embedder = build_embedder(settings)
+    opener = vector_opener(settings)  # checks VECTOR_STORE's settings even without an embedder
     return KnowledgeBase(
         store,
         FileStore(settings.files_location),
         embedder,
-        vector_opener(settings) if embedder is not None else None,
+        opener if embedder is not None else None,
         min_relevance=settings.docs_min_relevance,
     )
