@@ -6,7 +6,7 @@ import pytest
 
 from lakechat.errors import NotFound
 from lakechat.knowledge.chunking import chunk
-from lakechat.knowledge.documents import DocumentStore, NewDocument
+from lakechat.knowledge.documents import DocumentStore, NewDocument, StoredChunk
 from lakechat.knowledge.files import FileStore
 from lakechat.knowledge.parsing import Section
 from lakechat.store.database import StateStore
@@ -56,3 +56,12 @@ def test_the_file_store_keeps_originals_under_their_key(tmp_path) -> None:  # ty
     files.delete("acme/handbook.md")
     files.delete("acme/handbook.md")  # deleting twice is fine
     assert not (tmp_path / "files" / "acme" / "handbook.md").exists()
+
+
+def test_the_searched_text_names_the_title_once() -> None:
+    def stored(title: str, path: tuple[str, ...]) -> StoredChunk:
+        return StoredChunk("c", "d", "leave.md", title, "v1", (), 0, path, None, "25 days.")
+
+    assert stored("Leave", ("Leave", "Annual")).for_search() == "Leave > Annual\n25 days."
+    assert stored("Handbook", ("Leave",)).for_search() == "Handbook > Leave\n25 days."
+    assert stored("Notes", ()).for_search() == "Notes\n25 days."

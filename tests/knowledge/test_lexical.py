@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lakechat.knowledge.documents import StoredChunk
-from lakechat.knowledge.lexical import LexicalIndex
+from lakechat.knowledge.lexical import LexicalIndex, stems
 
 
 def chunk(
@@ -44,3 +44,13 @@ def test_nothing_matching_and_an_empty_index() -> None:
     assert LexicalIndex(CHUNKS).search("zebra quantum", 5) == []
     assert LexicalIndex(CHUNKS).search("the of and", 5) == []  # stopwords only
     assert LexicalIndex([]).search("leave", 5) == []
+
+
+def test_a_single_digit_or_letter_is_a_term_and_contractions_leave_nothing() -> None:
+    index = LexicalIndex([
+        chunk(0, "vendors.md", ("Tier 1",), "Vendors send a SOC 1 report."),
+        chunk(1, "vendors.md", ("Tier 2",), "Vendors send a SOC 2 report."),
+    ])  # fmt: skip
+    first, second = index.search("do they need a SOC 2 report?", 2)
+    assert first.chunk.id == "c1" and first.score > second.score
+    assert stems("King's Day: we'll see, it doesn't matter") == ["king", "day", "see", "matter"]

@@ -88,6 +88,33 @@ def test_html_sections_skip_scripts_and_follow_headings() -> None:
     ]
 
 
+def test_an_html_table_row_reads_like_a_markdown_one() -> None:
+    html = (b"<html><head><title>Travel policy | Intranet</title></head><body><h1>Business travel</h1>"
+            b"<p>Dashboards are <strong>certified</strong>. Ask in <code>#help</code>.</p>"
+            b"<table><caption>Hotel limits</caption><thead><tr><th>City</th><th>Per night</th></tr></thead>"
+            b"<tbody><tr><td>Lisbon</td><td><b>\xe2\x82\xac160</b></td></tr><tr><td>Austin</td><td></td></tr>"
+            b"</tbody></table><table><tr><td>no</td><td>header</td></tr></table></body></html>")  # fmt: skip
+    title, [section] = parse("travel.html", html)
+    assert title == "Business travel"  # the page's only <h1>, not the browser tab's <title>
+    assert section.path == ("Business travel",)
+    assert section.text.splitlines() == [
+        "Dashboards are certified. Ask in #help.",
+        "Hotel limits",
+        "City: Lisbon; Per night: \u20ac160",
+        "City: Austin",
+        "no; header",
+    ]
+
+
+def test_plain_text_takes_a_short_first_line_as_its_title() -> None:
+    title, [section] = parse("sick-leave.txt", b"SICK LEAVE\n\nOwner: People team.\nStay home.\n")
+    assert (title, section.text) == ("SICK LEAVE", "Owner: People team.\nStay home.")
+    title, [section] = parse("notes.txt", b"Call your manager before 10:00.\nThen log it.\n")
+    assert (title, section.text) == ("notes", "Call your manager before 10:00.\nThen log it.")
+    assert parse("one-line.txt", b"Just a heading") == ("one-line", [Section((), "Just a heading")])
+    assert parse("guide.rst", b"Guide\n=====\n\nRead me.") == ("Guide", [Section((), "Read me.")])
+
+
 def test_docx_headings_come_from_paragraph_styles() -> None:
     from docx import Document
 

@@ -9,10 +9,8 @@ filtered search ranks only the chunks that pass, with the corpus' own statistics
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,28 +23,28 @@ from lakechat.knowledge.documents import StoredChunk
 #: is a word too ("SOC 2", "a rating of 3", "plan B")
 _TOKENS = r"(?u)\b\w+\b"
 STEMMER = Stemmer.Stemmer("english")
-BM25_PARAMS: dict[str, object] = {"method": "lucene", "k1": 1.2, "b": 0.5}
+#: Lucene's BM25 with less length normalisation than its usual b=0.75, so short chunks (a
+#: page's intro, a glossary entry) do not outrank the section that answers
+BM25_K1 = 1.2
+BM25_B = 0.5
 
-#: the words questions are made of, besides bm25s' English stopwords (Lucene's): they would
-#: otherwise favour chunks that happen to say "how" or "do"
-QUESTION_WORDS = frozenset({"am", "can", "could", "did", "do", "does", "doing", "done", "he", "her", "here",
-    "him", "his", "how", "i", "me", "my", "our", "please", "she", "should", "tell", "us", "we", "were",
-    "what", "when", "where", "which", "who", "whom", "why", "would", "you", "your"})  # fmt: skip
-#: what is left of a contraction once the apostrophe splits it ("King's", "don't", "we'll")
-CONTRACTIONS = frozenset({"d", "ll", "m", "re", "s", "t", "ve"})
+#: the words questions are made of (pronouns, question words, auxiliary verbs, "how many"),
+#: besides bm25s' English stopwords (Lucene's): they would otherwise favour chunks that
+#: happen to say "how" or "have"
+QUESTION_WORDS = frozenset({"am", "been", "being", "can", "could", "did", "do", "does", "doing", "done",
+    "get", "gets", "getting", "got", "had", "has", "have", "having", "he", "her", "here", "him", "his", "how", "i", "many", "me", "much",
+    "my", "our", "please", "shall", "she", "should", "tell", "us", "we", "were", "what", "when", "where",
+    "which", "who", "whom", "why", "would", "you", "your"})  # fmt: skip
+#: what is left of a contraction once the apostrophe splits it ("King's", "we'll", "doesn't")
+CONTRACTIONS = frozenset({"d", "ll", "m", "re", "s", "t", "ve", "aren", "couldn", "didn", "doesn", "don",
+    "hadn", "hasn", "haven", "isn", "shouldn", "wasn", "weren", "wouldn"})  # fmt: skip
 
 
 @functools.cache
 def stopwords() -> list[str]:
-    from bm25s.stopwords import (
-        STOPWORDS_EN,
-        STOPWORDS_EN_PLUS,
-    )  # bm25s takes ~0.6 s to import: only when used
+    from bm25s.stopwords import STOPWORDS_EN  # bm25s takes ~0.6 s to import: only when used
 
-    return sorted({*(STOPWORDS_EN_PLUS if PLUS else STOPWORDS_EN), *QUESTION_WORDS, *CONTRACTIONS})
-
-
-PLUS = False
+    return sorted({*STOPWORDS_EN, *QUESTION_WORDS, *CONTRACTIONS})
 
 
 @dataclass(frozen=True)
@@ -60,14 +58,17 @@ class LexicalIndex:
         import bm25s
 
         self.chunks = list(chunks)
-        self._bm25 = bm25s.BM25(**BM25_PARAMS)
-        #: in how many chunks each term occurs, for weighting a question's terms
-        self._chunk_counts: Counter[str] = Counter()
+        self._bm25 = bm25s.BM25(method="lucene", k1=BM25_K1, b=BM25_B)
+        #: in how many chunks each stem occurs, for weighting a question's terms
+        self._chunk_counts: dict[str, int] = {}
         if self.chunks:
-            terms = [_terms(c.for_search()) for c in self.chunks]
-            self._bm25.index(terms, show_progress=False)
-            for each in terms:
-                self._chunk_counts.update(set(each))
+            tokens = bm25s.tokenize([_words(c.for_search()) for c in self.chunks], token_pattern=_TOKENS,
+                                    stopwords=stopwords(), stemmer=STEMMER, show_progress=False)  # fmt: skip
+            self._bm25.index(tokens, show_progress=False)
+            counts = np.zeros(len(tokens.vocab), dtype=np.int64)
+            for ids in tokens.ids:
+                counts[np.unique(np.asarray(ids, dtype=np.int64))] += 1
+            self._chunk_counts = {stem: int(counts[i]) for stem, i in tokens.vocab.items()}
 
     def weight(self, stem: str) -> float:
         """How telling a stem is: its inverse chunk frequency (BM25's idf). A stem no chunk
@@ -81,11 +82,9 @@ class LexicalIndex:
         self, query: str, k: int, keep: Callable[[StoredChunk], bool] | None = None
     ) -> list[Hit]:
         """The ``k`` best chunks for ``query`` among those ``keep`` lets through."""
-        import bm25s
-
         if not self.chunks or k <= 0:
             return []
-        terms = [t for t in _terms(query) if t in self._chunk_counts]
+        terms = [t for t in stems(query) if t in self._chunk_counts]
         if not terms:
             return []
         mask = None
@@ -114,11 +113,6 @@ def stems(text: str) -> list[str]:
     tokens = bm25s.tokenize([_words(text)], token_pattern=_TOKENS, stopwords=stopwords(),
                             stemmer=STEMMER, show_progress=False, return_ids=False)  # fmt: skip
     return list(tokens[0]) if tokens else []
-
-
-def _terms(text: str) -> list[str]:
-    """What the index holds for a text: its stems, and each pair of neighbouring stems."""
-    return stems(text)
 
 
 def _words(text: str) -> str:

@@ -170,8 +170,9 @@ def _html(data: bytes) -> tuple[str | None, list[Section]]:
     stack: list[tuple[int, str]] = []
     parts: list[str] = []
 
-    def flush() -> None:
-        sections.append(Section(tuple(h for _, h in stack), _clean("".join(parts))))
+    def flush() -> None:  # a line per block, as Markdown's sections have
+        text = re.sub(r"\n+", "\n", _clean("".join(parts)))
+        sections.append(Section(tuple(h for _, h in stack), text))
         parts.clear()
 
     def walk(node: Tag) -> None:
@@ -202,11 +203,11 @@ def _html(data: bytes) -> tuple[str | None, list[Section]]:
     if not any(section.text for section in sections):
         # html.parser closes nothing by itself: an unclosed <h1> holds the whole page
         sections = [Section((), _clean(body.get_text("\n")))]
-    h1s = body.find_all("h1")
+    h1s = [_html_inline(h1) for h1 in body.find_all("h1")]
     title_tag = soup.find("title")
-    if len(h1s) == 1 and _html_inline(h1s[0]):
-        return _html_inline(h1s[0]), sections
-    if title_tag is not None and title_tag.get_text(strip=True):
+    if len(h1s) == 1 and h1s[0]:  # the browser tab's <title> often adds " | Intranet"
+        return h1s[0], sections
+    if title_tag is not None and _html_inline(title_tag):
         return _html_inline(title_tag), sections
     return next((s.path[0] for s in sections if s.path), None), sections
 
@@ -319,10 +320,14 @@ _TITLE_CHARS = 80
 
 
 def _plain(data: bytes) -> tuple[str | None, list[Section]]:
+    """One section; a short first line that does not end like a sentence is the title
+    (without it, the file's name is), and a reStructuredText underline below it goes too."""
     text = _clean(_text(data))
     first, _, rest = text.partition("\n")
-    if len(first) <= _TITLE_CHARS and rest.strip() and not re.search(r"[.!?:;,]$", first):
-        return first, [Section((), rest.strip())]
+    rest = re.sub(r"\A([=\-~^*#])\1{2,}\n", "", rest).strip()
+    titled = len(first) <= _TITLE_CHARS and re.search(r"[^\W\d_]", first)
+    if titled and rest and not re.search(r"[.!?:;,]$", first):
+        return first, [Section((), rest)]
     return None, [Section((), text)]
 
 
