@@ -40,6 +40,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/semantic_overhead.py
 	$(BIN)/python bench/ask_latency.py
 	$(BIN)/python bench/catalog_batch.py
+	$(BIN)/python bench/docs_ingest.py
 
 # Re-pin every installed package after changing pyproject.toml.
 lock: $(VENV)/.installed-test

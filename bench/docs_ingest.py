@@ -5,7 +5,8 @@
    vector store in a scratch LAKECHAT_HOME (parse, chunk, store, embed, vector writes),
    beside the embedder's raw encode of exactly the texts the service embedded. Chunks per
    second for both and the ratio (goal: at least 0.8). The sides alternate --rounds times
-   (the model is warm first); each figure is the median.
+   (the model is warm first); each figure is the median. The service's own encode calls
+   are timed once, and the word pieces the model pads each way of calling it are counted.
 2. Questions at 10,000 and 100,000 chunks: the ingested corpus plus synthetic chunks
    (seeded sentences over the handbook's words, stored through DocumentStore.save, given
    seeded random projections of their bag of words as vectors: encoding 100,000 chunks
@@ -14,7 +15,7 @@
    the same retrieval (MiniLM encode, bm25s retrieve, a numpy matrix-vector top-k), the
    lexical index's build time beside raw bm25s', and the process's memory.
 
-    python bench/docs_ingest.py [--rounds 3] [--sizes 10000,100000] [--questions 100] [--quick]
+    python bench/docs_ingest.py [--rounds 2] [--sizes 10000,100000] [--questions 100] [--quick]
 """
 
 from __future__ import annotations
@@ -22,29 +23,31 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
+import os
 import re
+import sqlite3
 import statistics
-import sys
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from lakechat.knowledge.answers import answer_from_passages
+from lakechat.knowledge.answers import DocsAnswer, answer_from_passages
 from lakechat.knowledge.base import payload_of
-from lakechat.knowledge.chunking import Chunk
+from lakechat.knowledge.chunking import MAX_WORDS, Chunk
 from lakechat.knowledge.documents import NewDocument, StoredChunk
 from lakechat.knowledge.embedders import LocalEmbedder
 from lakechat.knowledge.evaluation import RetrievalCase, load_case_file
 from lakechat.knowledge.factory import vector_opener
 from lakechat.knowledge.files import FileStore
 from lakechat.knowledge.ingest import Upload, files_under
-from lakechat.knowledge.retrieval import CANDIDATES, Retriever
+from lakechat.knowledge.retrieval import DEPTH, Retriever
 from lakechat.knowledge.service import EMBED_BATCH, KnowledgeBase
 from lakechat.settings import load_settings
 from lakechat.store.database import StateStore
@@ -65,14 +68,18 @@ def say(text: str) -> None:
 
 
 def rss_mb() -> float:
-    try:
-        import psutil
+    """The process' resident memory now (Linux), else its peak."""
+    status = Path("/proc/self/status")
+    found = re.search(r"VmRSS:\s+(\d+) kB", status.read_text()) if status.exists() else None
+    if found:
+        return int(found[1]) / 1024
+    import resource
 
-        return float(psutil.Process().memory_info().rss) / 2**20
-    except ImportError:  # the peak, not the current size, but better than nothing
-        import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def load() -> str:
+    return ", ".join(f"{n:.1f}" for n in os.getloadavg())
 
 
 def ms(seconds: Sequence[float], q: float) -> float:
@@ -108,6 +115,31 @@ class IngestFigures:
     raw_one: list[float] = field(default_factory=list)
     raw_batched: list[float] = field(default_factory=list)
     store_only: list[float] = field(default_factory=list)
+    #: texts per encode call -> (word pieces the model runs over, real ones, texts cut)
+    padding: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+
+
+#: encode calls of these many texts are compared: all at once, the service's, a larger one
+CALL_SIZES = (0, EMBED_BATCH, 4 * EMBED_BATCH)
+
+
+def padded(embedder: LocalEmbedder, texts: Sequence[str], call_size: int) -> tuple[int, int, int]:
+    """What MiniLM computes over when the texts come in calls of ``call_size`` (0: one
+    call): sentence-transformers sorts each call's texts by length and pads each batch of 32
+    to its longest text (at most 256 word pieces, where it cuts). Returns (padded word
+    pieces, real word pieces, texts cut). The time is about proportional to the first."""
+    model = embedder._loaded()  # the sentence-transformers model (private: a bench may look)
+    limit = model.max_seq_length
+    full = [len(ids) for ids in model.tokenizer(list(texts), verbose=False)["input_ids"]]
+    lengths = [min(n, limit) for n in full]
+    step = call_size or len(texts)
+    total = 0
+    for call in range(0, len(texts), step):
+        order = sorted(range(call, min(call + step, len(texts))), key=lambda i: -len(texts[i]))
+        for batch in range(0, len(order), 32):
+            members = order[batch : batch + 32]
+            total += len(members) * max(lengths[i] for i in members)
+    return total, sum(lengths), sum(n > limit for n in full)
 
 
 def ingest_rounds(
@@ -132,10 +164,12 @@ def ingest_rounds(
         started = time.perf_counter()
         embedder.encode(texts)
         figures.raw_one.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        for start in range(0, len(texts), EMBED_BATCH):
-            embedder.encode(texts[start : start + EMBED_BATCH])
-        figures.raw_batched.append(time.perf_counter() - started)
+        if n == 0:  # the service's own calls, once: the padding figures say the rest
+            started = time.perf_counter()
+            for start in range(0, len(texts), EMBED_BATCH):
+                embedder.encode(texts[start : start + EMBED_BATCH])
+            figures.raw_batched.append(time.perf_counter() - started)
+            figures.padding = {size: padded(embedder, texts, size) for size in CALL_SIZES}
 
         lexical_only = open_knowledge(root / f"store-only-{n}", None)
         started = time.perf_counter()
@@ -170,7 +204,7 @@ class Vocabulary:
 @dataclass(frozen=True)
 class Synthetic:
     documents: list[tuple[NewDocument, list[Chunk]]]
-    #: every synthetic chunk's word ids, flat, and where each chunk's start
+    #: every synthetic chunk's word ids, end to end, and where each chunk starts
     word_ids: np.ndarray
     offsets: np.ndarray
 
@@ -178,7 +212,7 @@ class Synthetic:
 def synthesize(
     vocab: Vocabulary, chunks: int, first_doc: int, rng: np.random.Generator
 ) -> Synthetic:
-    lengths = rng.integers(100, 171, size=chunks)  # words per chunk: MAX_WORDS is 180
+    lengths = rng.integers(MAX_WORDS * 2 // 3, MAX_WORDS + 1, size=chunks)  # words per chunk
     word_ids = rng.choice(len(vocab.words), size=int(lengths.sum()), p=vocab.p).astype(np.int32)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     words = vocab.words[word_ids]
@@ -212,15 +246,17 @@ def synthesize(
 
 def projected(vocab: Vocabulary, synthetic: Synthetic) -> np.ndarray:
     """Each chunk's bag of words times the seeded word directions, normalized."""
-    from scipy.sparse import csr_matrix
-
-    rows = np.repeat(np.arange(len(synthetic.offsets) - 1), np.diff(synthetic.offsets))
-    ones = np.ones(len(synthetic.word_ids), dtype=np.float32)
-    bags = csr_matrix(
-        (ones, (rows, synthetic.word_ids)), shape=(len(synthetic.offsets) - 1, len(vocab.words))
-    )
-    matrix = np.asarray(bags @ vocab.directions, dtype=np.float32)
-    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+    chunks = len(synthetic.offsets) - 1
+    matrix = np.empty((chunks, LocalEmbedder.dimensions), dtype=np.float32)
+    for first in range(0, chunks, 2000):
+        last = min(first + 2000, chunks)
+        start, end = synthetic.offsets[first], synthetic.offsets[last]
+        rows = np.repeat(np.arange(last - first), np.diff(synthetic.offsets[first : last + 1]))
+        bags = np.zeros((last - first, len(vocab.words)), dtype=np.float32)
+        np.add.at(bags, (rows, synthetic.word_ids[start:end]), 1.0)
+        matrix[first:last] = bags @ vocab.directions
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix
 
 
 @dataclass
@@ -231,6 +267,7 @@ class SizeFigures:
     mark_s: float = 0.0
     pending_query_ms: float = 0.0
     load_s: float = 0.0
+    raw_load_s: float = 0.0
     lexical_s: float = 0.0
     raw_index_s: float = 0.0
     ours: list[float] = field(default_factory=list)
@@ -295,7 +332,8 @@ def questions(count: int, vocab: Vocabulary, rng: np.random.Generator) -> list[R
     return real + made
 
 
-def hit(case: RetrievalCase, answer: Any) -> bool:
+def hit(case: RetrievalCase, answer: DocsAnswer) -> bool:
+    """Whether the answer cites a section the case expects."""
     return any(
         s.document == e.document and (e.section is None or e.section in (s.title, *s.path))
         for s in answer.sources
@@ -332,10 +370,19 @@ class RawEngines:
         return best[np.argsort(-scores[best])]
 
 
-def timed(call: Callable[[], Any]) -> tuple[float, Any]:
+@contextmanager
+def stopwatch(into: list[float]) -> Iterator[None]:
     started = time.perf_counter()
-    result = call()
-    return time.perf_counter() - started, result
+    yield
+    into.append(time.perf_counter() - started)
+
+
+#: the rows DocumentStore.chunks reads, through sqlite3 alone
+RAW_READ = """
+SELECT c.id, c.position, c.path, c.page, c.text, d.id, d.name, d.title, d.version, d.tags
+FROM doc_chunks c JOIN documents d ON c.document_id = d.id
+WHERE d.tenant = ? ORDER BY d.id, c.position
+"""
 
 
 def measure(knowledge: KnowledgeBase, home: Path, cases: list[RetrievalCase],
@@ -345,12 +392,19 @@ def measure(knowledge: KnowledgeBase, home: Path, cases: list[RetrievalCase],
     started = time.perf_counter()
     texts = [c.for_search() for c in knowledge.documents.chunks(TENANT)]
     figures.load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    with closing(sqlite3.connect(home / "lakechat.db")) as raw_db:
+        rows = raw_db.execute(RAW_READ, (TENANT,)).fetchall()
+    figures.raw_load_s = time.perf_counter() - started
+    assert len(rows) == len(texts)
+    del rows
     gc.collect()
     started = time.perf_counter()
     knowledge.answer(TENANT, cases[0].question)  # builds the lexical index
     figures.lexical_s = time.perf_counter() - started
-    say(f"    lexical index built by the first answer in {figures.lexical_s:.1f} s "
-        f"(reading the {len(texts):,} chunks from the state store alone: {figures.load_s:.1f} s)")  # fmt: skip
+    say(f"    lexical index built by the first answer in {figures.lexical_s:.1f} s (reading the "
+        f"{len(texts):,} chunks from the state store alone: {figures.load_s:.1f} s; raw "
+        f"sqlite3: {figures.raw_load_s:.1f} s)")  # fmt: skip
     figures.rss_mb = rss_mb()
 
     # the vector store's own file (one folder per embedder under $LAKECHAT_HOME/vectors)
@@ -362,56 +416,57 @@ def measure(knowledge: KnowledgeBase, home: Path, cases: list[RetrievalCase],
     say(f"    raw bm25s index built in {figures.raw_index_s:.1f} s")
     del texts
 
-    depth = max(TOP_K * CANDIDATES, 20)
+    depth = max(DEPTH, TOP_K)
     for case in cases:  # the two sides alternate question by question
-        seconds, answer = timed(lambda q=case.question: knowledge.answer(TENANT, q))
-        figures.ours.append(seconds)
+        with stopwatch(figures.ours):
+            answer = knowledge.answer(TENANT, case.question)
         if case.expect:
             figures.cases += 1
             figures.hits += hit(case, answer)
-        encode_s, vector = timed(lambda q=case.question: embedder.encode([q])[0])
-        bm25_s, _ = timed(lambda q=case.question: raw.lexical(q, depth))
-        vector_s, _ = timed(lambda v=vector: raw.vector(v, depth))
-        figures.raw_encode.append(encode_s)
-        figures.raw_bm25.append(bm25_s)
-        figures.raw_vector.append(vector_s)
-        figures.raw.append(encode_s + bm25_s + vector_s)
+        with stopwatch(figures.raw_encode):
+            vector = embedder.encode([case.question])[0]
+        with stopwatch(figures.raw_bm25):
+            raw.lexical(case.question, depth)
+        with stopwatch(figures.raw_vector):
+            raw.vector(vector, depth)
+        figures.raw.append(figures.raw_encode[-1] + figures.raw_bm25[-1] + figures.raw_vector[-1])
 
-    # where lakechat's time goes, step by step, on a sample of the questions
-    steps: dict[str, list[float]] = {}
+    # where lakechat's time goes, step by step (as KnowledgeBase.answer takes them), on a
+    # sample of the questions
+    steps: dict[str, list[float]] = defaultdict(list)
     for case in cases[:: max(1, len(cases) // 20)]:
-        q = case.question
-        spent, lexical = timed(lambda: knowledge.lexical(TENANT))
-        steps.setdefault("index lookup (stamp)", []).append(spent)
-        spent, retriever = timed(lambda lx=lexical: Retriever(lx, embedder, vectors, TENANT))
-        steps.setdefault("Retriever() (id map)", []).append(spent)
-        spent, _ = timed(lambda lx=lexical, q=q: lx.search(q, depth))
-        steps.setdefault("BM25 search", []).append(spent)
-        spent, vector = timed(lambda q=q: embedder.encode([q])[0])
-        steps.setdefault("encode question", []).append(spent)
-        spent, _ = timed(lambda v=vector: vectors.search(v, depth, None, TENANT))
-        steps.setdefault("vector search", []).append(spent)
-        found = retriever.search(q, TOP_K)
-        spent, _ = timed(lambda lx=lexical, q=q, f=found: answer_from_passages(
-            q, f, lx.weight, knowledge.min_relevance))  # fmt: skip
-        steps.setdefault("answer (quotes)", []).append(spent)
-    figures.steps = steps
+        question = case.question
+        with stopwatch(steps["index lookup (stamp)"]):
+            lexical = knowledge.lexical(TENANT)
+        with stopwatch(steps["Retriever() (id map)"]):
+            retriever = Retriever(lexical, embedder, vectors, TENANT)
+        with stopwatch(steps["BM25 search"]):
+            lexical.search(question, depth)
+        with stopwatch(steps["encode question"]):
+            vector = embedder.encode([question])[0]
+        with stopwatch(steps["vector search"]):
+            vectors.search(vector, depth, None, TENANT)
+        found = retriever.search(question, TOP_K)
+        with stopwatch(steps["answer (quotes)"]):
+            answer_from_passages(question, found, lexical.weight, knowledge.min_relevance)
+    figures.steps = dict(steps)
 
     # what one more embedding batch costs at this size (the catch-up's unit of work)
     ids = [f"bench-probe-{i}" for i in range(EMBED_BATCH)]
     probe = np.random.default_rng(SEED).standard_normal((EMBED_BATCH, LocalEmbedder.dimensions))
-    figures.batch_upsert_s, _ = timed(
-        lambda: vectors.upsert(ids, probe, [{"tenant": "bench-probe"}] * EMBED_BATCH)
-    )
+    spent: list[float] = []
+    with stopwatch(spent):
+        vectors.upsert(ids, probe, [{"tenant": "bench-probe"}] * EMBED_BATCH)
     vectors.delete(ids)
-    spent, _ = timed(lambda: knowledge.documents.without_vectors(embedder.name, EMBED_BATCH))
-    figures.idle_query_ms = spent * 1000
+    with stopwatch(spent):
+        knowledge.documents.without_vectors(embedder.name, EMBED_BATCH)
+    figures.batch_upsert_s, figures.idle_query_ms = spent[0], spent[1] * 1000
 
 
 # the run --------------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="ingestion rounds (medians)")
+    parser.add_argument("--rounds", type=int, default=2, help="ingestion rounds (medians)")
     parser.add_argument("--sizes", default="10000,100000", help="corpus sizes for questions")
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument(
@@ -428,6 +483,7 @@ def main() -> None:
     started = time.perf_counter()
     warm = [u.data.decode(errors="ignore")[:1000] for u in uploads][:EMBED_BATCH]
     embedder.encode(warm)
+    say(f"load average {load()}")
     say(f"MiniLM loaded and warmed in {time.perf_counter() - started:.1f} s")
 
     with tempfile.TemporaryDirectory(prefix="lakechat-bench-") as tmp:
@@ -452,7 +508,8 @@ def main() -> None:
         knowledge.documents.store.dispose()
 
     report(ingest, at, len(uploads), len(cases), args.rounds)
-    say(f"\nrun time {time.perf_counter() - run_started:.0f} s")
+    say(f"\nrun time {time.perf_counter() - run_started:.0f} s; load average {load()} (2 cores here: "
+        "other work on the machine slows the model most)")  # fmt: skip
 
 
 def report(
@@ -464,34 +521,36 @@ def report(
     ratio = raw / ours
     verdict = "OK" if ratio >= 0.8 else "under the goal"
     say(f"\ningestion of {files} files, {n} chunks, median of {rounds} rounds:")
-    say(
-        f"  lakechat ingest (parse, chunk, store, embed, write vectors): {ours:6.2f} s  {n / ours:7.1f} chunks/s"
-    )
-    say(
-        f"  raw MiniLM encode of the same texts, one call:               {raw:6.2f} s  {n / raw:7.1f} chunks/s"
-    )
-    say(
-        f"  raw MiniLM encode in calls of {EMBED_BATCH} (as the service calls it):  {batched:6.2f} s  {n / batched:7.1f} chunks/s"
-    )
-    say(
-        f"  ingest without an embedder (parse, chunk, store):           {store:6.2f} s  {n / store:7.1f} chunks/s"
-    )
+    for label, seconds in (
+        ("lakechat ingest (parse, chunk, store, embed, write vectors)", ours),
+        ("raw MiniLM encode of the same texts, one call", raw),
+        (f"raw MiniLM encode in calls of {EMBED_BATCH}, as the service (round 1)", batched),
+        ("ingest without an embedder (parse, chunk, store)", store),
+    ):
+        say(f"  {label:<66}{seconds:7.2f} s {n / seconds:8.1f} chunks/s")
     say(f"  ratio lakechat / raw encode (chunks/s): {ratio:.2f} (goal >= 0.8) {verdict}")
+    one, real, cut = ingest.padding[0]
+    say(f"  word pieces MiniLM runs over (batches of 32 padded to their longest; {real:,} real, "
+        f"{cut} of {n} texts cut at 256):")  # fmt: skip
+    for size, (total, _, _) in ingest.padding.items():
+        calls = f"in calls of {size}" if size else "in one call"
+        say(f"    {calls:<18}{total:9,} ({total / one:.2f} x one call)")
 
     if not at:
         return
-    width = 12
+    width, label_width = 12, 54
     head = "".join(f"{f.chunks:>{width},}" for f in at)
     say(f"\nquestions ({asked} asked per size; answer = KnowledgeBase.answer, top {TOP_K}):")
-    say(f"  {'chunks':<46}{head}")
+    say(f"  {'chunks':<{label_width}}{head}")
 
     def row(label: str, values: Sequence[str]) -> None:
-        say(f"  {label:<46}" + "".join(f"{v:>{width}}" for v in values))
+        say(f"  {label:<{label_width}}" + "".join(f"{v:>{width}}" for v in values))
 
     row("store synthetic chunks (DocumentStore.save), s", [f"{f.store_s:.1f}" for f in at])
     row("write their vectors (one upsert), s", [f"{f.upsert_s:.2f}" for f in at])
     row("lexical index build (first answer), s", [f"{f.lexical_s:.1f}" for f in at])
     row("  of which reading the chunks, s", [f"{f.load_s:.1f}" for f in at])
+    row("  the same rows read with sqlite3 alone, s", [f"{f.raw_load_s:.1f}" for f in at])
     row("raw bm25s index build, s", [f"{f.raw_index_s:.1f}" for f in at])
     row("answer p50, ms", [f"{ms(f.ours, 50):.1f}" for f in at])
     row("answer p95, ms", [f"{ms(f.ours, 95):.1f}" for f in at])
@@ -509,10 +568,16 @@ def report(
         )
     row("eval questions answered from the expected section", [f"{f.hits}/{f.cases}" for f in at])
     row("RSS after the index is built, MB", [f"{f.rss_mb:,.0f}" for f in at])
-    row("one more 64-vector upsert (file rewrite), s", [f"{f.batch_upsert_s:.2f}" for f in at])
-    row("without_vectors(64), all pending, ms", [f"{f.pending_query_ms:.1f}" for f in at])
-    row("without_vectors(64), none pending, ms", [f"{f.idle_query_ms:.1f}" for f in at])
+    row(
+        f"one more {EMBED_BATCH}-vector upsert (file rewrite), s",
+        [f"{f.batch_upsert_s:.2f}" for f in at],
+    )
+    row(
+        f"without_vectors({EMBED_BATCH}), all pending, ms",
+        [f"{f.pending_query_ms:.1f}" for f in at],
+    )
+    row(f"without_vectors({EMBED_BATCH}), none pending, ms", [f"{f.idle_query_ms:.1f}" for f in at])
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

