@@ -65,3 +65,24 @@ def test_the_searched_text_names_the_title_once() -> None:
     assert stored("Leave", ("Leave", "Annual")).for_search() == "Leave > Annual\n25 days."
     assert stored("Handbook", ("Leave",)).for_search() == "Handbook > Leave\n25 days."
     assert stored("Notes", ()).for_search() == "Notes\n25 days."
+
+
+def test_documents_cut_another_way_are_cut_again_keeping_unchanged_chunks(
+    migrated: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade that reads or cuts documents differently, the same file is not
+    skipped as unchanged: it is cut again, and chunks whose text is the same keep their ids
+    (and so their vectors)."""
+    from lakechat.knowledge import documents as module
+
+    docs = DocumentStore(migrated)
+    before = chunk([Section(("Leave",), "You get 25 days."), Section(("Pay",), "Monthly.")])
+    first = docs.save(doc("h1"), before)
+    assert docs.save(doc("h1"), before).status == "unchanged"
+    monkeypatch.setattr(module, "SPLITTING", "a newer way")
+    after = chunk([Section(("Leave",), "You get 25 days."), Section(("Pay", "Dates"), "Monthly.")])
+    again = docs.save(doc("h1"), after)
+    assert again.status == "replaced" and [c.path for c in again.added] == [("Pay", "Dates")]
+    kept = {c.id for c in first.added if c.text == "You get 25 days."}
+    assert kept <= {c.id for c in docs.chunks("acme")}
+    assert docs.save(doc("h1"), after).status == "unchanged"

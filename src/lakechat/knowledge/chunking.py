@@ -16,6 +16,10 @@ from lakechat.knowledge.parsing import Section
 #: 180 on the handbook and better on docs/, and 120-140 did worse
 MAX_WORDS = 150
 OVERLAP_WORDS = 25
+#: how documents are read and cut: change it whenever parsing or chunking changes, so files
+#: ingested before are cut again (their unchanged chunks keep their vectors) instead of
+#: being skipped as unchanged
+SPLITTING = f"2026-11-23/{MAX_WORDS}/{OVERLAP_WORDS}"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9`*-])|\n+")
 
 

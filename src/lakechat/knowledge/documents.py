@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 
 from lakechat.errors import NotFound
-from lakechat.knowledge.chunking import Chunk
+from lakechat.knowledge.chunking import SPLITTING, Chunk
 from lakechat.store.database import StateStore
 from lakechat.store.models import ChunkRow, DocumentRow
 from lakechat.store.types import utcnow
@@ -89,6 +89,7 @@ class DocumentStore:
             if (
                 row is not None
                 and row.content_hash == doc.data_hash
+                and row.splitting == SPLITTING
                 and row.title == doc.title
                 and list(row.tags) == list(doc.tags)
             ):
@@ -113,7 +114,7 @@ class DocumentStore:
                 doc.size_bytes,
                 doc.file_key,
             )
-            row.chunk_count, row.updated_at = len(chunks), now
+            row.chunk_count, row.updated_at, row.splitting = len(chunks), now, SPLITTING
             old = {
                 c.id: c
                 for c in session.scalars(select(ChunkRow).where(ChunkRow.document_id == row.id))

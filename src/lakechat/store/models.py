@@ -205,6 +205,8 @@ class DocumentRow(Base):
     version: Mapped[str] = mapped_column(String(100), default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: how the document was cut into chunks (chunking.SPLITTING); None before it was kept
+    splitting: Mapped[str | None] = mapped_column(String(100), nullable=True, default=None)
     size_bytes: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
     file_key: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
