@@ -42,6 +42,10 @@ def test_ingest_ask_list_and_delete(tmp_path: Path) -> None:
         "25 days of paid annual leave" in answer
         and "people/leave.md > Leave > Annual leave" in answer
     )
+    # the assistant routes a document question there too
+    chat = json.loads(ok("ask", "according to the handbook, how much annual leave do I get?",
+                         "--json", env=LEXICAL))  # fmt: skip
+    assert chat["plan"]["type"] == "docs" and "25 days" in chat["answer"]
     listed = json.loads(ok("docs", "list", "--json", env=LEXICAL))
     assert listed["total"] == 2 and listed["search"] == "lexical"
     assert "deleted pay.pdf" in ok("docs", "delete", "pay.pdf", env=LEXICAL)

@@ -109,6 +109,7 @@ def conversation(session_id: str | None) -> Iterator[MutableConversation]:
     from lakechat.assistant.service import Assistant
     from lakechat.assistant.sessions import SessionStore
     from lakechat.catalog.service import Governance
+    from lakechat.knowledge.factory import build_knowledge
     from lakechat.security.principals import LOCAL_ADMIN
     from lakechat.semantic.cache import build_result_cache
     from lakechat.semantic.loader import model_folders
@@ -128,14 +129,17 @@ def conversation(session_id: str | None) -> Iterator[MutableConversation]:
         warehouse = build_warehouse(settings)
         try:
             registry = ModelRegistry(model_folders(settings.models_path, settings.home))
-            governance = Governance.build(settings, store)
+            knowledge = build_knowledge(settings, store)
+            governance = Governance.build(settings, store, knowledge)
             assistant = Assistant(
-                registry, warehouse, settings, build_result_cache(settings), governance=governance
-            )
+                registry, warehouse, settings, build_result_cache(settings),
+                governance=governance, knowledge=knowledge,
+            )  # fmt: skip
             try:
                 yield MutableConversation(assistant, sessions, opened)
             finally:
                 governance.runner.close()  # a batch confirmed here finishes before we exit
+                knowledge.close()
         finally:
             warehouse.close()
     finally:
