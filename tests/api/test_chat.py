@@ -337,3 +337,5 @@ def test_document_questions_are_answered_from_the_documents_with_citations(
     data_only = issue_key(client, role="viewer", scopes=["data:read"])
     refused = chat(client, data_only, "How do I rotate the encryption key?").json()
     assert refused["plan"]["type"] != "docs"
+    assert "ask the team's documents" in answered(chat(client, key, "what can I ask?"))["answer"]
+    assert "documents" not in chat(client, data_only, "what can I ask?").json()["answer"]

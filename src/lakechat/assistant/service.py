@@ -143,7 +143,13 @@ class Assistant:
                     status="clarify", answer=plan.question, suggestions=list(plan.options)
                 )
             elif isinstance(plan, Help):
-                result.update(status="answered", answer=plan.text, suggestions=list(plan.examples))
+                text = plan.text
+                if self.knowledge is not None and principal.has_scope("docs:read"):
+                    text += (
+                        " You can also ask the team's documents (runbooks, policies, "
+                        'handbooks): "according to the docs, how do I rotate the encryption key?"'
+                    )
+                result.update(status="answered", answer=text, suggestions=list(plan.examples))
                 result["confidence"] = 1.0
             elif isinstance(plan, Refuse):
                 result.update(status="refused", answer=plan.reason)
