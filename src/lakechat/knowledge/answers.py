@@ -25,6 +25,10 @@ MAX_QUOTES = 3
 MAX_PASSAGES = 2
 #: a quoted sentence must cover at least this share of what the best one covers
 SENTENCE_FLOOR = 0.8
+#: marks that code, command lines and JSON are full of and prose is not
+_CODE_MARKS = re.compile(r"[{}\[\]\"'=$|<>\\]")
+#: a sentence with more of them than this share of its characters is code, not an answer
+CODE_MARK_SHARE = 0.06
 #: a sentence is worth quoting when it has this many words and is mostly words (not code)
 QUOTABLE_WORDS = 3
 QUOTABLE_LETTERS = 0.5
@@ -113,21 +117,30 @@ def answer_from_passages(
     # only which passages may answer
     scored = [(relevance(terms, r, weight), r.chunk) for r in found]
     sources = tuple(_source(chunk, score) for score, chunk in scored)
-    relevant = [(score, chunk) for score, chunk in scored if score >= min_relevance]
+    relevant = [(n, chunk) for n, (score, chunk) in enumerate(scored, 1) if score >= min_relevance]
     read = question + " ".join(chunk.text for _, chunk in scored)
     if not relevant:
         response = _not_found(sources)
         return DocsAnswer(response, False, sources, (), "full_book", tokens(read), tokens(response))
     picked: list[Quote] = []
-    first_best = 0.0
-    for n, (_, chunk) in enumerate(relevant[:MAX_PASSAGES], 1):
+    first_best: float | None = None
+    passages = 0
+    for n, chunk in relevant:
         room = MAX_QUOTES - len(picked)
-        said, best = _answering(terms, chunk.text, weight, room, n == 1)
-        if n == 1:
+        if passages >= MAX_PASSAGES or room <= 0:
+            break
+        said, best = _answering(terms, chunk.text, weight, room, first_best is None)
+        if not said:
+            continue  # nothing quotable (a code block): the next passage
+        if first_best is None:
             first_best = best
-        elif best < first_best or best == 0.0 or room <= 0:
+        elif best < first_best or best == 0.0:
             break  # a second passage is quoted only when it answers as well as the first
         picked += [Quote(text, n) for text in said]
+        passages += 1
+    if not picked:  # only code answers: quote the best passage's opening as it is
+        n, chunk = relevant[0]
+        picked = [Quote(text, n) for text in sentences(chunk.text)[:2]]
     response = _quoted(picked, sources)
     return DocsAnswer(
         response, True, sources, tuple(picked), "full_book", tokens(read), tokens(response)
@@ -163,7 +176,7 @@ def _answering(
 ) -> tuple[list[str], float]:
     """The sentences of one passage that answer, in the passage's order, and how much of
     the question the best of them covers."""
-    said = [s for s in sentences(text) if _quotable(s)] or sentences(text)
+    said = [s for s in sentences(text) if _quotable(s)]
     if not said or room <= 0:
         return [], 0.0
     scores = [coverage(terms, s, weight) for s in said]
@@ -181,11 +194,17 @@ def _answering(
 
 
 def _quotable(sentence: str) -> bool:
-    """Prose rather than a fragment of code or markup."""
+    """Prose rather than a fragment of code, a command line or JSON."""
     words = re.findall(r"[^\W\d_]{2,}", sentence)
-    return len(words) >= QUOTABLE_WORDS and sum(map(len, words)) >= QUOTABLE_LETTERS * len(
-        sentence.replace(" ", "")
-    )
+    if len(words) < QUOTABLE_WORDS:
+        return False
+    if sum(map(len, words)) < QUOTABLE_LETTERS * len(sentence.replace(" ", "")):
+        return False
+    if sentence.lstrip().startswith(("$ ", "-", "curl ", "{", "[", "<")) and _CODE_MARKS.search(
+        sentence
+    ):
+        return False
+    return len(_CODE_MARKS.findall(sentence)) <= CODE_MARK_SHARE * len(sentence)
 
 
 def _source(chunk: StoredChunk, score: float) -> Source:
