@@ -130,6 +130,7 @@ def answer_from_passages(
         if passages >= MAX_PASSAGES or room <= 0:
             break
         said, best = _answering(terms, chunk.text, weight, room, first_best is None)
+        said = [t for t in said if not any(_same(t, q.text) for q in picked)]
         if not said:
             continue  # nothing quotable (a code block): the next passage
         if first_best is None:
@@ -191,6 +192,12 @@ def _answering(
     if len(said[lead].split()) < SHORT_SENTENCE_WORDS and lead + 1 < len(said):
         chosen.add(lead + 1)
     return [said[i] for i in sorted(chosen)][:room], best
+
+
+def _same(one: str, other: str) -> bool:
+    """The same words (one quoting the other, as documentation quotes its own examples)."""
+    a, b = (re.sub(r"\W+", " ", t).lower().strip() for t in (one, other))
+    return a in b or b in a
 
 
 def _quotable(sentence: str) -> bool:
