@@ -14,7 +14,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from lakechat.assistant.plans import Clarify, DocsQuestion, Plan, Refuse, SemanticPlan, plan_json
+from lakechat.assistant.plans import (
+    Clarify,
+    DocsQuestion,
+    Plan,
+    Refuse,
+    SemanticPlan,
+    blank_answer,
+)
 from lakechat.security.principals import Principal
 
 if TYPE_CHECKING:
@@ -64,18 +71,10 @@ def docs_turn(knowledge: KnowledgeBase | None, message: str, principal: Principa
         return None
     sources = [{"type": "document", "name": s.document, **s.as_json()} for s in answer.sources]
     return {
-        "status": "answered",
+        **blank_answer(DocsQuestion(question=question)),
         "answer": answer.response,
-        "plan": plan_json(DocsQuestion(question=question)),
-        "sql": None,
-        "columns": [],
-        "rows": [],
-        "row_count": 0,
-        "truncated": False,
-        "chart": None,
         "sources": sources,
         "confidence": round(top, 3) if answer.found else 0.0,
         "domain": "documents",
-        "suggestions": [],
         "found": answer.found,
     }

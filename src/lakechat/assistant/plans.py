@@ -123,3 +123,22 @@ def plan_json(
 ) -> dict[str, Any]:
     """``plan`` as the answer's ``plan`` field (the query in /v1/query's own spelling)."""
     return plan.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def blank_answer(plan: Plan) -> dict[str, Any]:
+    """The answer contract with nothing in it yet, for ``plan``."""
+    return {
+        "status": "answered",
+        "answer": "",
+        "plan": plan_json(plan),
+        "sql": None,
+        "columns": [],
+        "rows": [],
+        "row_count": 0,
+        "truncated": False,
+        "chart": None,
+        "sources": [],
+        "confidence": plan.confidence if isinstance(plan, SemanticPlan) else 0.0,
+        "domain": "data",
+        "suggestions": [],
+    }

@@ -25,7 +25,15 @@ from lakechat.assistant.catalog_turn import catalog_turn
 from lakechat.assistant.charts import ChartColumn, chart_for
 from lakechat.assistant.docs_turn import asks_documents, docs_turn
 from lakechat.assistant.interpreter import Interpreter
-from lakechat.assistant.plans import Clarify, Help, Plan, Refuse, SemanticPlan, SqlRun, plan_json
+from lakechat.assistant.plans import (
+    Clarify,
+    Help,
+    Plan,
+    Refuse,
+    SemanticPlan,
+    SqlRun,
+    blank_answer,
+)
 from lakechat.assistant.suggestions import suggest
 from lakechat.assistant.values import ValueIndex, read_values
 from lakechat.assistant.wording import describe
@@ -124,7 +132,7 @@ class Assistant:
         if turn is not None:
             stage("searching documents")
             return self._finish(turn, session_id, request_id, started, stage)
-        result = _blank(plan)
+        result = blank_answer(plan)
         try:
             if isinstance(plan, SemanticPlan):
                 stage("compiling")
@@ -239,24 +247,6 @@ class Assistant:
             "sources": [{"type": "table", "name": t} for t in outcome.verdict.tables],
             "confidence": 1.0,
         }
-
-
-def _blank(plan: Plan) -> dict[str, Any]:
-    return {
-        "status": "answered",
-        "answer": "",
-        "plan": plan_json(plan),
-        "sql": None,
-        "columns": [],
-        "rows": [],
-        "row_count": 0,
-        "truncated": False,
-        "chart": None,
-        "sources": [],
-        "confidence": plan.confidence if isinstance(plan, SemanticPlan) else 0.0,
-        "domain": "data",
-        "suggestions": [],
-    }
 
 
 def _chart_columns(

@@ -102,3 +102,11 @@ class VectorIndex(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length as contiguous float32, so a dot product is the cosine; an
+    all-zero row stays zero (its cosine would otherwise be NaN)."""
+    rows = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.ascontiguousarray(rows / np.where(norms == 0, 1, norms), dtype=np.float32)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lakechat.errors import ConfigurationError, DependencyUnavailable
+from lakechat.knowledge.base import unit_rows
 
 if TYPE_CHECKING:
     import openai
@@ -31,13 +32,6 @@ _QUIET_OFFLINE = {
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "TOKENIZERS_PARALLELISM": "false",
 }
-
-
-def _normalized(matrix: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (an all-zero row stays zero)."""
-    rows = np.asarray(matrix, dtype=np.float32)
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return np.ascontiguousarray(rows / np.where(norms == 0, 1, norms), dtype=np.float32)
 
 
 def local_embedder_installed() -> bool:
@@ -178,7 +172,7 @@ class OpenAIEmbedder:
             self._batch(list(texts[start : start + self.batch_size]))
             for start in range(0, len(texts), self.batch_size)
         ]
-        return _normalized(np.vstack(batches))
+        return unit_rows(np.vstack(batches))
 
     def close(self) -> None:
         """Close the SDK's connection pool."""

@@ -20,7 +20,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from lakechat.errors import DependencyUnavailable, first_line
-from lakechat.knowledge.base import Filters, Payload, VectorHit
+from lakechat.knowledge.base import Filters, Payload, VectorHit, unit_rows
 
 #: the payload fields kept as columns (``payload_of``'s keys); other keys are not stored
 FIELDS = ("tenant", "document_id", "document", "chapter", "version", "tags")
@@ -151,7 +151,7 @@ class PgVectorIndex:
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[Payload]) -> None:
         if len(ids) != len(vectors) or len(ids) != len(payloads):
             raise ValueError("ids, vectors and payloads must be as many")
-        matrix = _normalized(np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1))
+        matrix = unit_rows(np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1))
         if matrix.shape[1] != self.dimensions:
             raise ValueError(f"vectors have {matrix.shape[1]} dimensions, not {self.dimensions}")
         statement = sql.SQL(
@@ -200,7 +200,7 @@ class PgVectorIndex:
     ) -> list[VectorHit]:
         if k <= 0:
             return []
-        query = _normalized(np.asarray(vector, dtype=np.float32).reshape(1, self.dimensions))[0]
+        query = unit_rows(np.asarray(vector, dtype=np.float32).reshape(1, self.dimensions))[0]
         where, params = _where_clause(filters, tenant)
         statement = sql.SQL(
             "SELECT id, tenant, document_id, document, chapter, version, tags, "
@@ -250,9 +250,3 @@ def _where_clause(
             conditions.append(sql.SQL("tags && %s::text[]"))
             params.append(list(filters.tags))
     return sql.SQL(" AND ").join(conditions), params
-
-
-def _normalized(matrix: np.ndarray) -> np.ndarray:
-    """Unit rows, so a zero vector stays zero (its cosine distance would be NaN)."""
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms == 0, 1, norms)

@@ -19,7 +19,7 @@ from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ApiException
 
 from lakechat.errors import DependencyUnavailable, first_line
-from lakechat.knowledge.base import Filters, Payload, VectorHit
+from lakechat.knowledge.base import Filters, Payload, VectorHit, unit_rows
 
 #: the namespace of the uuid5 point ids; changing it orphans every stored point
 POINT_NAMESPACE = uuid.UUID("5b7c1f0e-3d7a-4c51-9a3e-8f2a6c4d9e10")
@@ -132,7 +132,7 @@ class QdrantVectorIndex:
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[Payload]) -> None:
         if len(ids) != len(vectors) or len(ids) != len(payloads):
             raise ValueError("ids, vectors and payloads must be as many")
-        matrix = _normalized(np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1))
+        matrix = unit_rows(np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1))
         if matrix.shape[1] != self.dimensions:
             raise ValueError(f"vectors have {matrix.shape[1]} dimensions, not {self.dimensions}")
         points = [
@@ -172,7 +172,7 @@ class QdrantVectorIndex:
     ) -> list[VectorHit]:
         if k <= 0:
             return []
-        query = _normalized(np.asarray(vector, dtype=np.float32).reshape(1, self.dimensions))[0]
+        query = unit_rows(np.asarray(vector, dtype=np.float32).reshape(1, self.dimensions))[0]
         with self._calling():
             if not self._ready(create=False):
                 return []
@@ -229,9 +229,3 @@ def _any_of(field: str, values: Sequence[str]) -> models.FieldCondition:
 
 def _point_id(chunk_id: str) -> str:
     return str(uuid.uuid5(POINT_NAMESPACE, chunk_id))
-
-
-def _normalized(matrix: np.ndarray) -> np.ndarray:
-    """Unit rows, so a zero vector stays zero instead of becoming NaN in Qdrant."""
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms == 0, 1, norms)
