@@ -1,0 +1,1 @@
+"""Platform health: analyzers over Databricks system tables, the overview, alerts."""
