@@ -41,6 +41,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ask_latency.py
 	$(BIN)/python bench/catalog_batch.py
 	$(BIN)/python bench/docs_ingest.py
+	$(BIN)/python bench/health_overview.py
 
 # Re-pin every installed package after changing pyproject.toml.
 lock: $(VENV)/.installed-test

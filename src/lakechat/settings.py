@@ -337,7 +337,46 @@ class Settings(BaseSettings):
     )
     metrics_enabled: bool = Field(True, description="Serve /metrics.")
 
-    @field_validator("allowed_origins", mode="before")
+    # platform health (docs/health.md) ------------------------------------------------
+    health_watched_catalogs: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["main"],
+        description="Comma-separated catalogs whose tables the data-quality analyzers profile (owners, null rates).",
+    )
+    health_query_max_rows: int = Field(
+        10_000, ge=100, le=1_000_000, description="Rows one health analysis statement may return."
+    )
+    health_memory_days: int = Field(
+        90, ge=1, le=3650, description="How long a user's health preferences are remembered."
+    )
+
+    # alerts (docs/alerts.md) ---------------------------------------------------------
+    alerts_file: Path | None = Field(
+        None,
+        description="alerts.yaml with the alert rules (default: $LAKECHAT_HOME/alerts.yaml when it exists; the built-in rules always exist).",
+    )
+    alerts_scheduler_enabled: bool = Field(
+        True, description="Run alert rules on their schedules while `lakechat serve` runs."
+    )
+    alerts_tick_seconds: float = Field(
+        30.0, gt=0, description="How often the alert scheduler looks for rules that are due."
+    )
+    alert_webhook_timeout_seconds: float = Field(
+        10.0, gt=0, description="A webhook delivery gives up after this; it is retried later."
+    )
+    alert_delivery_max_attempts: int = Field(
+        20, ge=1, description="Attempts per alert notification before it is marked failed."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for alert e-mails.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP server port.")
+    smtp_username: str | None = Field(None, description="SMTP login (none: no login).")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_from: str = Field("lakechat@localhost", description="Sender of alert e-mails.")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_timeout_seconds: float = Field(
+        10.0, gt=0, description="An SMTP delivery gives up after this; it is retried later."
+    )
+
+    @field_validator("allowed_origins", "health_watched_catalogs", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -512,6 +551,7 @@ SECRET_FIELDS = (
     "openai_api_key",
     "qdrant_api_key",
     "encryption_key",
+    "smtp_password",
 )
 URL_FIELDS_WITH_PASSWORDS = (
     "database_url",

@@ -81,6 +81,7 @@ def test_datasets_browse(client: TestClient) -> None:
     assert {d["id"] for d in listed} == {
         "tpch_sales", "tpch_orders", "learning", "learning_activity",
         "platform_cost", "job_runs", "query_performance", "security_events",
+        "assistant_requests",
     }  # fmt: skip
     one = client.get("/v1/datasets/tpch_orders", headers=headers).json()
     assert {m["name"] for m in one["metrics"]} == {

@@ -202,6 +202,8 @@ def test_sql_runs_guarded_statements(tpch_home: Path) -> None:
         (["--as-of", "1999-01-01"], "choose a day between"),
         (["--seed", "-5"], "the seed must be between"),
         (["--sf", "0"], "the scale factor must be between"),
+        (["--system-scale", "abc"], "give a whole number of usage rows"),
+        (["--system-scale", "0"], "the usage row count must be between"),
     ],
 )
 def test_demo_build_mistakes_are_clear(args: list[str], message: str) -> None:

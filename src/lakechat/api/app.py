@@ -16,17 +16,21 @@ from lakechat.api.access import security_schemes
 from lakechat.api.error_handlers import install_error_handlers
 from lakechat.api.middleware import ErrorEnvelopeMiddleware, RequestContextMiddleware
 from lakechat.api.routes import (
+    alerts,
     catalog,
     chat,
     documents,
     health,
     keys,
+    monitor,
+    monitor_assistant,
     ops,
     proposals,
     semantic,
     sql,
 )
 from lakechat.api.services import AppServices
+from lakechat.monitor.alerts.scheduler import AlertScheduler, job_submitter
 from lakechat.observability.logs import configure_logging
 from lakechat.settings import Settings, check_startup, load_settings
 
@@ -61,6 +65,11 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             target=_warm_up, args=(svc,), name="assistant-warm-up", daemon=True
         )
         warm_up.start()
+        scheduler = AlertScheduler(
+            svc.alerts, job_submitter(svc.governance.runner), settings.alerts_tick_seconds
+        )
+        if settings.alerts_scheduler_enabled:
+            scheduler.start()
         log.info(
             "lakechat %s serving (%s, state store %s)",
             __version__,
@@ -71,8 +80,10 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             yield
         finally:
             await svc.limiter.close()
+            scheduler.stop()  # before the runner it submits to
             svc.governance.runner.close()
             svc.warehouse.close()  # stops a warm-up still reading values, and refuses more
+            svc.models.close()  # the models' own warehouses (the state store's request log)
             warm_up.join(timeout=10)  # a thread inside DuckDB at exit would abort the process
             svc.knowledge.close()
             svc.request_log.close()
@@ -96,7 +107,10 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         catalog.router,
         proposals.router,
         documents.router,
+        monitor.router,
+        monitor_assistant.router,
         health.router,
+        alerts.router,
         ops.router,
     ):
         # flat, not include_router: FastAPI matches nested routers about 40% slower per request

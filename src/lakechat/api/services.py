@@ -11,6 +11,8 @@ from lakechat.assistant.sessions import SessionStore
 from lakechat.catalog.service import Governance
 from lakechat.knowledge.factory import build_knowledge
 from lakechat.knowledge.service import KnowledgeBase
+from lakechat.monitor.alerts.service import AlertService
+from lakechat.monitor.service import PlatformHealth
 from lakechat.observability.health import (
     DependencyCheck,
     HealthMonitor,
@@ -30,6 +32,7 @@ from lakechat.store.request_log import RequestLogWriter
 from lakechat.store.types import utcnow
 from lakechat.warehouse.base import Warehouse
 from lakechat.warehouse.factory import build_warehouse
+from lakechat.warehouse.state_provider import StateStoreWarehouse
 
 
 @dataclass(frozen=True)
@@ -46,13 +49,18 @@ class AppServices:
     sessions: SessionStore
     governance: Governance
     knowledge: KnowledgeBase
+    alerts: AlertService
     #: what "today" is for relative time ranges; tests replace it
     clock: Callable[[], datetime] = utcnow
     #: built from the fields above, so a copy made with another clock
     #: (``dataclasses.replace(services, clock=...)``) gets an assistant on that clock
     assistant: Assistant = field(init=False, repr=False)
+    #: platform health over the warehouse's system tables
+    platform: PlatformHealth = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        platform = PlatformHealth.build(self.settings, self.warehouse, self.clock, self.store)
+        object.__setattr__(self, "platform", platform)
         assistant = Assistant(
             self.models,
             self.warehouse,
@@ -61,6 +69,7 @@ class AppServices:
             clock=self.clock,
             governance=self.governance,
             knowledge=self.knowledge,
+            health=platform,
         )
         object.__setattr__(self, "assistant", assistant)
 
@@ -71,6 +80,12 @@ class AppServices:
         )
         warehouse = build_warehouse(settings)
         knowledge = build_knowledge(settings, store)
+        models = ModelRegistry(
+            model_folders(settings.models_path, settings.home),
+            # models with x-lakechat.warehouse: state (the request log) run here
+            {"state": StateStoreWarehouse(settings.state_url)},
+        )
+        alerts = AlertService.build(settings, store, warehouse=warehouse, models=models)
         return cls(
             settings=settings,
             store=store,
@@ -90,9 +105,10 @@ class AppServices:
                 ],
                 settings.health_check_timeout_seconds,
             ),
-            models=ModelRegistry(model_folders(settings.models_path, settings.home)),
+            models=models,
             result_cache=build_result_cache(settings),
             sessions=SessionStore(store, settings.session_timeout_hours),
-            governance=Governance.build(settings, store, knowledge),
+            governance=Governance.build(settings, store, knowledge, alerts),
             knowledge=knowledge,
+            alerts=alerts,
         )

@@ -105,8 +105,25 @@ class DocsQuestion(_Frozen):
     question: str
 
 
+class HealthQuestion(_Frozen):
+    """Platform health from the system tables: the domains and analyzers asked about."""
+
+    type: Literal["health"] = "health"
+    question: str
+    domains: tuple[str, ...] = ()
+    analyzers: tuple[str, ...] = ()
+
+
 Plan = Annotated[
-    SemanticPlan | SqlRun | Clarify | Help | Refuse | CatalogRead | CatalogChange | DocsQuestion,
+    SemanticPlan
+    | SqlRun
+    | Clarify
+    | Help
+    | Refuse
+    | CatalogRead
+    | CatalogChange
+    | DocsQuestion
+    | HealthQuestion,
     Field(discriminator="type"),
 ]
 
@@ -119,7 +136,8 @@ def plan_json(
     | Refuse
     | CatalogRead
     | CatalogChange
-    | DocsQuestion,
+    | DocsQuestion
+    | HealthQuestion,
 ) -> dict[str, Any]:
     """``plan`` as the answer's ``plan`` field (the query in /v1/query's own spelling)."""
     return plan.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -24,6 +24,7 @@ from pydantic_core import to_jsonable_python
 from lakechat.assistant.catalog_turn import catalog_turn
 from lakechat.assistant.charts import ChartColumn, chart_for
 from lakechat.assistant.docs_turn import asks_documents, docs_turn
+from lakechat.assistant.health_turn import health_turn
 from lakechat.assistant.interpreter import Interpreter
 from lakechat.assistant.plans import (
     Clarify,
@@ -52,6 +53,7 @@ from lakechat.warehouse.guarded import run_for
 
 if TYPE_CHECKING:
     from lakechat.knowledge.service import KnowledgeBase
+    from lakechat.monitor.service import PlatformHealth
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,8 @@ class Assistant:
     governance: Governance | None = None
     #: the team's documents: document questions are answered from them, with citations
     knowledge: KnowledgeBase | None = None
+    #: platform health over the system tables: health questions are answered there
+    health: PlatformHealth | None = None
     _built: _Built | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -113,6 +117,7 @@ class Assistant:
         request_id: str | None = None,
         on_stage: Callable[[str], None] | None = None,
         pending_proposal: str | None = None,
+        health_context: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         started = time.perf_counter()
         stage = on_stage or (lambda _: None)
@@ -124,6 +129,11 @@ class Assistant:
         if asks_documents(message):  # "according to the handbook, ...": no data plan needed
             turn = docs_turn(self.knowledge, message, principal, None)
             if turn is not None:
+                return self._finish(turn, session_id, request_id, started, stage)
+        if self.health is not None and principal.has_scope("health:read"):
+            turn = health_turn(self.health, message, health_context, principal)
+            if turn is not None:
+                stage("analyzing")
                 return self._finish(turn, session_id, request_id, started, stage)
         interpreter, indexed = self.interpreter()
         today = self.today()

@@ -68,6 +68,12 @@ class ChatSession:
             return None
 
     @property
+    def health_context(self) -> dict[str, Any] | None:
+        """The domains, analyzers and entities of the last health answer (for follow-ups)."""
+        found = self.memory.get("health")
+        return found if isinstance(found, dict) else None
+
+    @property
     def pending_proposal(self) -> str | None:
         """The catalog change proposed in this session's last turn, which "confirm" runs."""
         found = self.memory.get("proposal")
@@ -390,6 +396,9 @@ def _remembered(memory: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any
         and plan.get("type") == "semantic"
     ):
         memory["plan"] = plan
+        memory.pop("health", None)
+    if answer.get("status") == "answered" and isinstance(answer.get("health"), dict):
+        memory["health"] = answer["health"]
     proposal = answer.get("proposal")
     memory.pop("proposal", None)
     if isinstance(proposal, dict) and proposal.get("status") == "pending":

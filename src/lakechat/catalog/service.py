@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lakechat.catalog.base import Catalog
 from lakechat.catalog.proposals import ProposalService
@@ -16,6 +16,9 @@ from lakechat.security.principals import Principal
 from lakechat.settings import Settings
 from lakechat.store.database import StateStore
 
+if TYPE_CHECKING:
+    from lakechat.monitor.alerts.service import AlertService
+
 
 @dataclass(frozen=True)
 class Governance:
@@ -25,10 +28,14 @@ class Governance:
 
     @classmethod
     def build(
-        cls, settings: Settings, store: StateStore, knowledge: KnowledgeBase | None = None
+        cls,
+        settings: Settings,
+        store: StateStore,
+        knowledge: KnowledgeBase | None = None,
+        alerts: AlertService | None = None,
     ) -> Governance:
         """The catalog, its proposals, and the job runner (which also runs ``knowledge``'s
-        ingestions)."""
+        ingestions and ``alerts``' rules)."""
         proposals = ProposalService.from_settings(settings, store)
         jobs = JobStore(store)
         runner: JobRunner
@@ -37,7 +44,8 @@ class Governance:
                 raise ConfigurationError("JOBS_BACKEND=celery needs REDIS_URL (the queue)")
             runner = CeleryRunner(jobs, settings.redis_url, settings.jobs_queue)
         else:
-            runner = InProcessRunner(JobContext(jobs, proposals, knowledge), settings.jobs_workers)
+            context = JobContext(jobs, proposals, knowledge, alerts)
+            runner = InProcessRunner(context, settings.jobs_workers)
         return cls(proposals.catalog, proposals, runner)
 
     def readable(self, principal: Principal) -> tuple[str, ...]:

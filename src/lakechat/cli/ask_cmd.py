@@ -97,6 +97,7 @@ class MutableConversation:
             previous=self.session.previous,
             pending_proposal=self.session.pending_proposal,
             session_id=self.session.id,
+            health_context=self.session.health_context,
         )
         turn = self.sessions.record(self.session, text, answer)
         self.session = turn.session
@@ -110,6 +111,7 @@ def conversation(session_id: str | None) -> Iterator[MutableConversation]:
     from lakechat.assistant.sessions import SessionStore
     from lakechat.catalog.service import Governance
     from lakechat.knowledge.factory import build_knowledge
+    from lakechat.monitor.service import PlatformHealth
     from lakechat.security.principals import LOCAL_ADMIN
     from lakechat.semantic.cache import build_result_cache
     from lakechat.semantic.loader import model_folders
@@ -134,6 +136,7 @@ def conversation(session_id: str | None) -> Iterator[MutableConversation]:
             assistant = Assistant(
                 registry, warehouse, settings, build_result_cache(settings),
                 governance=governance, knowledge=knowledge,
+                health=PlatformHealth.build(settings, warehouse, store=store),
             )  # fmt: skip
             try:
                 yield MutableConversation(assistant, sessions, opened)

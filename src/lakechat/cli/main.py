@@ -11,12 +11,14 @@ from rich.markup import escape
 
 from lakechat import __version__
 from lakechat.cli import (
+    alerts_cmd,
     ask_cmd,
     catalog_cmd,
     config_cmd,
     db_cmd,
     docs_cmd,
     eval_cmd,
+    health_cmd,
     keys_cmd,
     models_cmd,
     query_cmd,
@@ -33,12 +35,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(alerts_cmd.app, name="alerts")
 app.add_typer(catalog_cmd.app, name="catalog")
 app.command("audit")(catalog_cmd.audit)
 app.add_typer(catalog_cmd.jobs_app, name="jobs")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(docs_cmd.app, name="docs")
+app.add_typer(health_cmd.app, name="health")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(models_cmd.app, name="models")
 app.command("serve")(serve_cmd.serve)

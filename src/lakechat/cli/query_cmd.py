@@ -69,6 +69,7 @@ def query(
     from lakechat.semantic.service import answer
     from lakechat.settings import load_settings
     from lakechat.warehouse.factory import build_warehouse
+    from lakechat.warehouse.state_provider import StateStoreWarehouse
 
     request = (
         _body_from(body)
@@ -79,7 +80,10 @@ def query(
     request.setdefault("dataset", dataset)
     asked = parse_query(request)
     settings = load_settings()
-    registry = ModelRegistry(model_folders(settings.models_path, settings.home))
+    registry = ModelRegistry(
+        model_folders(settings.models_path, settings.home),
+        {"state": StateStoreWarehouse(settings.state_url)},  # the request log's models
+    )
     warehouse = build_warehouse(settings)
     try:
         result = answer(
@@ -87,6 +91,7 @@ def query(
         )
     finally:
         warehouse.close()
+        registry.close()
     if as_json:
         print_json(result)
         return

@@ -101,6 +101,27 @@ SEED_OPTION = typer.Option(
 )
 
 
+def _row_count(text: str) -> int:
+    from lakechat.errors import BadRequest
+    from lakechat.lakehouse.system.scale import parse_row_count
+
+    try:
+        return parse_row_count(text)
+    except BadRequest as exc:
+        # click names the option already: "Invalid value for '--system-scale': ..."
+        raise typer.BadParameter(exc.message.removeprefix("--system-scale ")) from None
+
+
+SYSTEM_SCALE_OPTION = typer.Option(
+    None,
+    "--system-scale",
+    metavar="ROWS",
+    parser=_row_count,
+    help="Grow system.billing.usage to ROWS rows (10000000, 10M, 500k), every incident "
+    "intact; at least the generated count (default: as generated).",
+)
+
+
 @demo_app.callback()
 def demo(
     ctx: typer.Context,
@@ -109,6 +130,7 @@ def demo(
     scale_factor: float = SF_OPTION,
     as_of: datetime | None = AS_OF_OPTION,
     seed: int = SEED_OPTION,
+    system_scale: int | None = SYSTEM_SCALE_OPTION,
     docs: Path | None = typer.Option(
         None,
         "--docs",
@@ -129,7 +151,12 @@ def demo(
     check_startup(settings)
     settings.home.mkdir(parents=True, exist_ok=True)
     builds = _build_with_progress(
-        settings.lakehouse, scale_factor, as_of=as_of, seed=seed, force=False
+        settings.lakehouse,
+        scale_factor,
+        as_of=as_of,
+        seed=seed,
+        force=False,
+        system_scale=system_scale,
     )
     store = StateStore(settings.state_url)
     upgrade(store)
@@ -165,6 +192,7 @@ def build(
     scale_factor: float = SF_OPTION,
     as_of: datetime | None = AS_OF_OPTION,
     seed: int = SEED_OPTION,
+    system_scale: int | None = SYSTEM_SCALE_OPTION,
     force: bool = typer.Option(
         False, "--force", help="Rebuild even when the catalogs are current."
     ),
@@ -182,6 +210,7 @@ def build(
         as_of=as_of,
         seed=seed,
         force=force,
+        system_scale=system_scale,
         quiet=as_json,
     )
     if as_json:
@@ -199,6 +228,7 @@ def _build_with_progress(
     as_of: datetime | None,
     seed: int,
     force: bool,
+    system_scale: int | None = None,
     quiet: bool = False,
 ) -> list[CatalogBuild]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -210,6 +240,7 @@ def _build_with_progress(
         "as_of": as_of.date() if as_of else None,
         "seed": seed,
         "force": force,
+        "system_scale": system_scale,
     }
     if quiet:
         return build_lakehouse(folder, **options)

@@ -39,6 +39,7 @@ def _context() -> JobContext:
     from lakechat.catalog.proposals import ProposalService
     from lakechat.jobs.store import JobStore
     from lakechat.knowledge.factory import build_knowledge
+    from lakechat.monitor.alerts.service import AlertService
     from lakechat.store.database import StateStore
 
     settings = load_settings()
@@ -47,4 +48,5 @@ def _context() -> JobContext:
         JobStore(store),
         ProposalService.from_settings(settings, store),
         build_knowledge(settings, store),
+        AlertService.build(settings, store),  # opens the warehouse on its first analyzer rule
     )

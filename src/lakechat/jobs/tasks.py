@@ -10,13 +10,16 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lakechat.catalog.proposals import ProposalService
 from lakechat.errors import first_line
 from lakechat.jobs.store import JobStore
 from lakechat.knowledge.service import KnowledgeBase
 from lakechat.store.models import JobRow
+
+if TYPE_CHECKING:
+    from lakechat.monitor.alerts.service import AlertService
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,7 @@ class JobContext:
     jobs: JobStore
     proposals: ProposalService
     knowledge: KnowledgeBase | None = None
+    alerts: AlertService | None = None
 
 
 def run_proposal(context: JobContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
@@ -72,9 +76,17 @@ def run_docs_ingest(
     }
 
 
+def run_alerts(context: JobContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Alert rules (by name, or every enabled one), then their pending notifications."""
+    if context.alerts is None:
+        raise RuntimeError("this worker has no alerts")
+    return context.alerts.run(params.get("rules") or None)
+
+
 TASKS: dict[str, Callable[[JobContext, dict[str, Any], Progress], dict[str, Any]]] = {
     "catalog.proposal": run_proposal,
     "docs.ingest": run_docs_ingest,
+    "alerts.run": run_alerts,
 }
 
 

@@ -27,9 +27,10 @@ from lakechat.lakehouse.samples import build_samples
 from lakechat.lakehouse.system.generate import build_system
 from lakechat.lakehouse.system.incidents import Incident
 from lakechat.lakehouse.system.population import DEFAULT_SEED
+from lakechat.lakehouse.system.scale import check_row_count
 
 #: Bump when a catalog's content changes, so existing files are rebuilt.
-BUILDER_VERSION = 2
+BUILDER_VERSION = 3
 INCIDENTS_FILE = "incidents.json"
 
 StepProgress = Callable[[str, int, int], None]
@@ -57,9 +58,13 @@ def build_lakehouse(
     as_of: dt.date | None = None,
     seed: int = DEFAULT_SEED,
     force: bool = False,
+    system_scale: int | None = None,
     progress: StepProgress | None = None,
 ) -> list[CatalogBuild]:
-    """Build every catalog of the demo lakehouse in ``folder`` (LAKEHOUSE_PATH)."""
+    """Build every catalog of the demo lakehouse in ``folder`` (LAKEHOUSE_PATH).
+
+    ``system_scale`` grows system.billing.usage to that many rows, every incident intact.
+    """
     if not 0.001 <= scale_factor <= 100:
         raise BadRequest(f"--sf {scale_factor:g}: the scale factor must be between 0.001 and 100")
     if not 0 <= seed < 2**31:
@@ -67,6 +72,8 @@ def build_lakehouse(
     as_of = as_of or dt.datetime.now(dt.UTC).date()
     if not dt.date(2000, 1, 1) <= as_of <= dt.date(2200, 1, 1):
         raise BadRequest(f"--as-of {as_of}: choose a day between 2000-01-01 and 2200-01-01")
+    if system_scale is not None:
+        check_row_count(system_scale)
     folder.mkdir(parents=True, exist_ok=True)
 
     def step(catalog: str) -> Callable[[int, int], None] | None:
@@ -80,8 +87,10 @@ def build_lakehouse(
         lambda path, report: build_samples(path, scale_factor, report),
         step("samples"),
     )
-    demo = {"as_of": as_of.isoformat(), "seed": seed}
-    current = [_current(folder, name, demo) for name in ("system", "main")]
+    demo: dict[str, Any] = {"as_of": as_of.isoformat(), "seed": seed}
+    # only a scaled build records its scale, so unscaled catalogs built before stay current
+    scaled = {**demo, "system_scale": system_scale} if system_scale is not None else demo
+    current = [_current(folder, "system", scaled), _current(folder, "main", demo)]
     if not force and all(current) and (folder / INCIDENTS_FILE).exists():
         for name in ("system", "main"):
             if progress:
@@ -91,7 +100,9 @@ def build_lakehouse(
     shared: dict[str, Any] = {}
 
     def write_system(path: Path, report: Callable[[int, int], None] | None) -> None:
-        _, plan, found = build_system(path, as_of=as_of, seed=seed, progress=report)
+        _, plan, found = build_system(
+            path, as_of=as_of, seed=seed, usage_rows=system_scale, progress=report
+        )
         incidents.extend(found)
         shared["plan"] = plan
 
@@ -102,7 +113,7 @@ def build_lakehouse(
             Incident("data_quality", "null_rate", plan.null_table, as_of.isoformat(), evidence)
         )
 
-    system = _catalog(folder, "system", demo, True, write_system, step("system"))
+    system = _catalog(folder, "system", scaled, True, write_system, step("system"))
     main = _catalog(folder, "main", demo, True, write_main, step("main"))
     _write_incidents(folder / INCIDENTS_FILE, as_of, seed, incidents)
     return [samples, system, main]

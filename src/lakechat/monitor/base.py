@@ -149,7 +149,7 @@ class Analysis:
     title: str
     summary: str
     params: dict[str, Any]
-    #: every statement the analysis ran, in order (the last one produced ``rows``)
+    #: every statement the analysis ran, in order (the first one produced ``rows``)
     sql: tuple[str, ...]
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]

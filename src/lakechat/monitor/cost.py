@@ -53,7 +53,7 @@ def money(value: float | None) -> str:
     "Spend per day over the last days, with the total and the busiest day.",
     tables=TABLES,
     params=(DAYS,),
-    keywords=("trend", "daily", "per day", "spend", "cost", "costs"),
+    keywords=("trend", "daily", "per day", "daily spend", "spend trend", "cost trend"),
 )
 def daily_spend(runner: AnalysisRunner, ctx: Context) -> Outcome:
     days = ctx.params["days"]

@@ -1,9 +1,10 @@
 """Data quality: stale tables, failing checks (monitoring results and null rates) and
 tables nobody owns.
 
-Freshness comes from ``system.data_quality_monitoring.table_results``: a table's expected
-cadence is the median gap between its commits, so a table is stale against its own
-rhythm, not a fixed age. Null rates are profiled over the watched catalogs' columns as
+Freshness comes from ``system.data_quality_monitoring.table_results``: a table is stale when
+its last commit is older than twice its longest usual gap between commits (the 90th
+percentile), so it is judged against its own rhythm (weekdays only, hourly, daily), not a
+fixed age. Null rates are profiled over the watched catalogs' columns as
 ``system.information_schema.columns`` lists them; a column whose nulls follow another
 column (``completed_date`` is empty exactly while ``status`` is not ``completed``) is
 reported as explained, not failing.
@@ -52,26 +53,31 @@ def stale_tables(runner: AnalysisRunner, ctx: Context) -> Outcome:
         f"gaps AS (SELECT {key}, timestampdiff(MINUTE, lag(last_commit) OVER (\n"
         f"    PARTITION BY {key} ORDER BY last_commit), last_commit) / 60.0 AS gap_hours\n"
         "  FROM commits),\n"
-        f"cadence AS (SELECT {key}, median(gap_hours) AS cadence_hours FROM gaps\n"
+        f"cadence AS (SELECT {key}, median(gap_hours) AS cadence_hours,\n"
+        "    percentile_cont(0.9) WITHIN GROUP (ORDER BY gap_hours) AS longest_usual_gap\n"
+        "  FROM gaps\n"
         f"  WHERE gap_hours > 0 GROUP BY {key}),\n"
         f"latest AS (SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY event_time DESC)"
         " AS newest FROM results)\n"
         "SELECT concat_ws('.', l.catalog_name, l.schema_name, l.table_name) AS table_name,\n"
         "  l.status, l.last_commit, round(c.cadence_hours, 1) AS cadence_hours,\n"
+        "  round(c.longest_usual_gap, 1) AS longest_usual_gap,\n"
         f"  round(timestampdiff(MINUTE, l.last_commit, {now}) / 60.0, 1) AS hours_since_commit,\n"
         "  l.upstream[0].job_name AS writer_job, l.upstream[0].last_run_status AS writer_status\n"
         "FROM latest AS l JOIN cadence AS c ON c.catalog_name = l.catalog_name\n"
         "  AND c.schema_name = l.schema_name AND c.table_name = l.table_name\n"
         "WHERE l.newest = 1\n"
-        "ORDER BY hours_since_commit / c.cadence_hours DESC"
+        "ORDER BY hours_since_commit / c.longest_usual_gap DESC"
     )
     factor = ctx.params["factor"]
     findings = []
     for row in rows:
         cadence, age = row["cadence_hours"], row["hours_since_commit"]
-        if not cadence or age is None or age <= max(factor * cadence, cadence + 24):
+        usual = row["longest_usual_gap"] or cadence
+        # against the longest usual gap: a table written on weekdays only is not stale on Monday
+        if not cadence or age is None or age <= max(factor * usual, usual + 24):
             continue
-        overdue = age / cadence
+        overdue = age / usual
         writer = (
             f"; its writer {row['writer_job']} is {row['writer_status']}"
             if row["writer_job"]
@@ -88,6 +94,7 @@ def stale_tables(runner: AnalysisRunner, ctx: Context) -> Outcome:
                 evidence={
                     "hours_since_last_commit": age,
                     "cadence_hours": cadence,
+                    "longest_usual_gap_hours": usual,
                     "last_commit": row["last_commit"],
                     "writer_job": row["writer_job"],
                     "writer_status": row["writer_status"],

@@ -96,8 +96,11 @@ def resolve_window(runner: AnalysisRunner, as_of: dt.date | None, clock: dt.date
     )
     _, rows = runner.rows(sql)
     newest = rows[0]["newest"] if rows else None
-    if isinstance(newest, dt.datetime) and newest > window.now:
-        return Window(window.as_of, min(end, newest.astimezone(dt.UTC)))
+    if isinstance(newest, dt.datetime):
+        # Databricks' connector returns instants without a zone: they are UTC
+        newest = newest.replace(tzinfo=dt.UTC) if newest.tzinfo is None else newest
+        if newest > window.now:
+            return Window(window.as_of, min(end, newest.astimezone(dt.UTC)))
     return window
 
 
@@ -122,7 +125,8 @@ def run_analyzer(
     )
     started = time.perf_counter()
     outcome = spec.run(runner, context)
-    last = outcome.statements[-1].result if outcome.statements else None
+    # the first statement is the analysis; later ones look closer at what it found
+    last = outcome.statements[0].result if outcome.statements else None
     return Analysis(
         analyzer=spec.name,
         domain=spec.domain,

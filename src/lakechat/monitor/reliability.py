@@ -49,7 +49,18 @@ DAYS = Param("days", "int", 7, "days of runs", minimum=1, maximum=90)
     "Failed runs today",
     "Jobs with failed, errored or timed-out runs today, with their termination codes.",
     tables=TABLES,
-    keywords=("failed", "fail", "failing", "failures", "broke", "broken", "errors today"),
+    keywords=(
+        "failed",
+        "fail",
+        "failing",
+        "failures",
+        "broke",
+        "broken",
+        "failed today",
+        "fail today",
+        "failing today",
+        "failures today",
+    ),
 )
 def failed_runs_today(runner: AnalysisRunner, ctx: Context) -> Outcome:
     done, rows = runner.rows(

@@ -21,6 +21,8 @@ from lakechat.monitor.runner import AnalysisRunner
 STATUS_BY_SEVERITY = {"critical": "critical", "high": "attention", "medium": "watch"}
 
 Progress = Callable[[int, int], None]
+#: of findings equally severe, which domain's come first
+URGENCY: tuple[Domain, ...] = ("security", "reliability", "data_quality", "cost", "performance")
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,14 @@ class HealthReport:
         return STATUS_BY_SEVERITY.get(worst.severity, "ok") if worst else "ok"
 
     def attention(self, count: int = 5) -> list[Finding]:
-        """What to look at first: the worst findings, at most two per domain."""
+        """What to look at first: the worst findings, at most two per domain; of equal
+        severity, threats and broken pipelines before stale data, spend and slowness."""
         picked: list[Finding] = []
-        for finding in self.findings:
+        order = sorted(
+            self.findings,
+            key=lambda f: (-SEVERITY_RANK[f.severity], URGENCY.index(f.domain), -f.score),
+        )
+        for finding in order:
             if SEVERITY_RANK[finding.severity] < SEVERITY_RANK["medium"]:
                 break
             if sum(1 for f in picked if f.domain == finding.domain) < 2:
@@ -76,7 +83,7 @@ class HealthReport:
         return (
             f"{len(serious)} serious finding{'s' if len(serious) != 1 else ''} as of "
             f"{self.window.as_of} in {', '.join(d.replace('_', ' ') for d in needing)}; "
-            f"first: {serious[0].title}"
+            f"first: {self.attention(1)[0].title}"
         )
 
     def as_json(self, *, rows: bool = False) -> dict[str, Any]:

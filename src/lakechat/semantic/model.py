@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from lakechat.security.principals import Scope
+
 Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 Expr = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 
@@ -94,6 +96,12 @@ class LakechatExtras(_Frozen):
     #: Power BI call it): every row of the join's parent has a match, so an inner join
     #: gives the rows the model's LEFT join does, and lets the engine reorder the joins.
     referential_integrity: tuple[Name, ...] = ()
+    #: Where the model runs: the configured data warehouse (unset), or ``state``,
+    #: lakechat's own state store read-only (the request log: see warehouse/state_provider.py).
+    warehouse: Literal["state"] | None = None
+    #: A scope a caller needs besides data:read to query the model (``health:read`` for the
+    #: assistant's own metrics, the scope of GET /api/monitor/assistant).
+    required_scope: Scope | None = None
 
 
 class MetricView(_Frozen):

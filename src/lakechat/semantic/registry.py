@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
-from lakechat.errors import NotFound
+from lakechat.errors import DependencyUnavailable, NotFound
 from lakechat.semantic.loader import LoadedModel, ModelProblem, load_models
+from lakechat.warehouse.base import Warehouse
 
 CHECK_INTERVAL_SECONDS = 1.0
 
 
 class ModelRegistry:
-    def __init__(self, folders: list[Path]) -> None:
+    def __init__(
+        self, folders: list[Path], warehouses: Mapping[str, Warehouse] | None = None
+    ) -> None:
         self.folders = folders
+        #: the warehouses models name in ``x-lakechat.warehouse`` (``state``), besides the
+        #: configured one every other model runs on
+        self.warehouses: Mapping[str, Warehouse] = dict(warehouses or {})
         self._lock = threading.Lock()
         self._stamp: tuple[tuple[str, int, int], ...] | None = None
         self._checked = 0.0
@@ -77,6 +84,23 @@ class ModelRegistry:
     def all(self) -> list[LoadedModel]:
         self.refresh()
         return sorted(self._models.values(), key=lambda m: m.id)
+
+    def warehouse_for(self, model: LoadedModel, default: Warehouse) -> Warehouse:
+        """Where ``model`` runs: ``default`` unless its ``x-lakechat.warehouse`` names another."""
+        name = model.view.extras.warehouse
+        if name is None:
+            return default
+        found = self.warehouses.get(name)
+        if found is None:
+            raise DependencyUnavailable(
+                f"{name} warehouse", f"dataset {model.id!r} runs on it and it is not set up here"
+            )
+        return found
+
+    def close(self) -> None:
+        """Close the models' own warehouses (the configured one is its owner's to close)."""
+        for warehouse in self.warehouses.values():
+            warehouse.close()
 
     @property
     def problems(self) -> list[ModelProblem]:

@@ -17,7 +17,7 @@ import sqlglot
 from pydantic_core import to_jsonable_python
 from sqlglot import exp
 
-from lakechat.errors import BadRequest
+from lakechat.errors import BadRequest, MissingScope
 from lakechat.security.principals import Principal, Role
 from lakechat.semantic.cache import CacheKey, ResultCache
 from lakechat.semantic.compiler import (
@@ -54,6 +54,10 @@ def answer(
     started = time.perf_counter()
     _enforce_limits(query, settings)
     model = registry.get(query.dataset)
+    needed = model.view.extras.required_scope
+    if needed is not None and not principal.has_scope(needed):
+        raise MissingScope(f"dataset {model.id!r} needs the {needed.value} scope")
+    warehouse = registry.warehouse_for(model, warehouse)
     timezone = query.timezone or settings.query_timezone
     clock = Clock(today_in(now(), zone(timezone)), timezone)
     asked = query.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -275,6 +275,7 @@ SAFE_FUNCTIONS = frozenset(
         "timestamp_add",
         "timestamp_sub",
         "timestamp_diff",
+        "timestampdiff",
         "datetime_add",
         "datetime_sub",
         "datetime_diff",

@@ -233,3 +233,75 @@ class ChunkRow(Base):
     digest: Mapped[str] = mapped_column(String(64))
     #: the embedder its vector was made with; None until it has one
     embedded_with: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
+
+
+class AlertStateRow(Base):
+    """One alert rule's current state, and when it is next due (the scheduler's claim)."""
+
+    __tablename__ = "alert_state"
+
+    rule: Mapped[str] = mapped_column(String(200), primary_key=True)
+    #: ok or triggered: the episode the rule is in
+    state: Mapped[str] = mapped_column(String(20), default="ok")
+    #: when ``state`` began
+    since: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: the schedule ``next_run_at`` was computed from (a changed schedule recomputes it)
+    schedule: Mapped[str] = mapped_column(String(200))
+    next_run_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AlertEventRow(Base):
+    """A change in an alert rule's state (triggered, resolved) or an evaluation error."""
+
+    __tablename__ = "alert_events"
+    __table_args__ = (Index("ix_alert_events_rule_time", "rule", "time"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    rule: Mapped[str] = mapped_column(String(200))
+    time: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(20))
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    condition: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+
+
+class AlertDeliveryRow(Base):
+    """One notification of an event to one channel, retried until delivered."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (Index("ix_alert_deliveries_status", "status", "rule"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("alert_events.id", ondelete="CASCADE"), index=True
+    )
+    rule: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(Text)
+    #: pending (not delivered yet; retried), delivered, or failed (gave up)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class UserPreferenceRow(Base):
+    """A user's long-term preference (preferred workspace, summary or detail), kept until
+    ``expires_at`` (HEALTH_MEMORY_DAYS after it was last set)."""
+
+    __tablename__ = "user_preferences"
+    __table_args__ = (Index("ix_user_preferences_expires_at", "expires_at"),)
+
+    principal: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tenant: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -43,6 +43,7 @@ INTENTS = {
     "help": "help",
     "refuse": "refuse",
     "docs": "docs",
+    "health": "health",
 }
 #: The request log's ``plan_type`` for each plan type (the names the other routes log).
 LOGGED_PLAN_TYPES = {
@@ -55,6 +56,7 @@ LOGGED_PLAN_TYPES = {
     "catalog_change": "CatalogChange",
     "catalog_decision": "CatalogChange",
     "docs": "DocsQuestion",
+    "health": "HealthQuestion",
 }
 #: the Unity Catalog chatbot's intent names for catalog reads and changes
 CATALOG_INTENTS = {"grants": "show_permissions", "describe": "table_details", "owner": "table_details",
@@ -89,7 +91,7 @@ async def chat(body: ChatRequest, request: Request) -> dict[str, Any]:
     answer = await run_in_threadpool(
         answer_turn, svc, session, message, principal, request.state.request_id
     )
-    request.state.log = _log_fields(message, answer)
+    request.state.log = log_fields(message, answer)
     return answer
 
 
@@ -143,7 +145,7 @@ async def chat_stream(body: ChatRequest, request: Request) -> EventSourceRespons
             envelope = error_body(error.code, error.message, request_id, error.details)
             yield ServerSentEvent(json.dumps(envelope["error"]), event="error")
             return
-        request.state.log = _log_fields(message, answer)
+        request.state.log = log_fields(message, answer)
         yield ServerSentEvent(json.dumps(answer), event="answer")
 
     return EventSourceResponse(events())
@@ -214,6 +216,7 @@ def answer_turn(
         session_id=session.id,
         request_id=request_id,
         on_stage=on_stage,
+        health_context=session.health_context,
     )
     turn = svc.sessions.record(session, message, answer, request_id=request_id)
     ASSISTANT_ANSWERS.labels(status=answer["status"]).inc()
@@ -263,9 +266,11 @@ def _explanation(plan: dict[str, Any], answer: dict[str, Any]) -> str | None:
     return " ".join(parts) or None
 
 
-def _log_fields(message: str, answer: dict[str, Any]) -> dict[str, Any]:
+def log_fields(message: str, answer: dict[str, Any]) -> dict[str, Any]:
     plan_type = (answer.get("plan") or {}).get("type", "")
-    tables = [s["name"] for s in answer.get("sources", ()) if s.get("type") == "table"]
+    tables = [
+        s["name"] for s in answer.get("sources", ()) if s.get("type") in ("table", "system_table")
+    ]
     return {
         "question": message,
         "plan_type": LOGGED_PLAN_TYPES.get(plan_type, plan_type or None),

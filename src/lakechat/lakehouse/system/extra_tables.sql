@@ -20,3 +20,9 @@ CREATE TABLE access.workspaces_latest (
   account_id VARCHAR, workspace_id VARCHAR, workspace_name VARCHAR, workspace_url VARCHAR,
   create_time TIMESTAMPTZ, status VARCHAR
 );
+
+CREATE TABLE uc_information_schema.columns (
+  table_catalog VARCHAR, table_schema VARCHAR, table_name VARCHAR, column_name VARCHAR,
+  ordinal_position INTEGER, is_nullable VARCHAR, full_data_type VARCHAR, data_type VARCHAR,
+  comment VARCHAR
+);

@@ -18,9 +18,11 @@ import duckdb
 
 from lakechat.lakehouse.rows import load_rows
 from lakechat.lakehouse.system import audit, billing, compute, job_runs, quality, queries
+from lakechat.lakehouse.system.columns import information_schema_columns
 from lakechat.lakehouse.system.incidents import Incident, measure_system_incidents
 from lakechat.lakehouse.system.plan import IncidentPlan, plan_incidents
 from lakechat.lakehouse.system.population import Population, build_population, rng_for
+from lakechat.lakehouse.system.scale import scale_steps, scale_usage
 
 Progress = Callable[[int, int], None]
 
@@ -39,6 +41,7 @@ TABLES = (
     "data_quality_monitoring.table_results",
     "uc_information_schema.tables",
     "uc_information_schema.schema_privileges",
+    "uc_information_schema.columns",
     "access.workspaces_latest",
 )
 
@@ -70,6 +73,7 @@ def generate_rows(population: Population, plan: IncidentPlan) -> dict[str, list[
         "data_quality_monitoring.table_results": quality.table_result_rows(population, plan, runs),
         "uc_information_schema.tables": quality.information_schema_tables(population, plan, runs),
         "uc_information_schema.schema_privileges": quality.schema_privilege_rows(population, plan),
+        "uc_information_schema.columns": information_schema_columns(population),
         "access.workspaces_latest": [
             {
                 "account_id": population.account_id,
@@ -85,12 +89,23 @@ def generate_rows(population: Population, plan: IncidentPlan) -> dict[str, list[
 
 
 def build_system(
-    path: Path, *, as_of: dt.date, seed: int, progress: Progress | None = None
+    path: Path,
+    *,
+    as_of: dt.date,
+    seed: int,
+    usage_rows: int | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Population, IncidentPlan, list[Incident]]:
-    """Write the system catalog to ``path``; returns what it holds and its incidents."""
+    """Write the system catalog to ``path``; returns what it holds and its incidents.
+
+    ``usage_rows`` grows billing.usage to that many rows (see ``scale.py``) before the
+    incidents are measured, so the build proves they still hold at that size.
+    """
     population = build_population(seed)
     plan = plan_incidents(population, as_of)
     rows = generate_rows(population, plan)
+    scaling = scale_steps(usage_rows) if usage_rows is not None else 0
+    steps = len(TABLES) + scaling + 1
     conn = duckdb.connect(str(path))
     try:
         conn.execute("SET TimeZone = 'UTC'")
@@ -100,11 +115,14 @@ def build_system(
             for step, table in enumerate(TABLES, start=1):
                 load_rows(conn, table, rows[table], Path(scratch))
                 if progress:
-                    progress(step, len(TABLES) + 1)
+                    progress(step, steps)
+        if usage_rows is not None:
+            report = (lambda done, _: progress(len(TABLES) + done, steps)) if progress else None
+            scale_usage(conn, usage_rows, report)
         incidents = measure_system_incidents(conn, population, plan)
         conn.execute("CHECKPOINT")
         if progress:
-            progress(len(TABLES) + 1, len(TABLES) + 1)
+            progress(steps, steps)
     finally:
         conn.close()
     return population, plan, incidents

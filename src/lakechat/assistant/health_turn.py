@@ -1,0 +1,97 @@
+"""One chat turn answered from the platform's system tables (plan ``HealthQuestion``).
+
+The turn is health's when the message asks for a diagnosis over cost, jobs, queries,
+security or data quality ("why did costs spike yesterday?", "any security concerns?",
+"platform health overview"), or follows up on the previous health answer ("which of those
+failed most often?"), or tells the assistant a lasting preference ("my workspace is
+prod-analytics", "I prefer detailed answers", "forget my preferences"). Questions a
+semantic model answers with a number stay the interpreter's. Keys without
+``health:read`` never get health answers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from lakechat.assistant.plans import HealthQuestion, blank_answer
+from lakechat.errors import LakechatError
+from lakechat.monitor.orchestrator import answer_health
+from lakechat.monitor.routing import route
+from lakechat.security.principals import Principal
+
+if TYPE_CHECKING:
+    from lakechat.monitor.service import PlatformHealth
+
+_FORGET = re.compile(r"\bforget (?:my|all(?: my)?|the) (?:preferences|settings)\b", re.I)
+_ALL_WORKSPACES = re.compile(r"\b(?:use|show|look at|across) all (?:the )?workspaces\b", re.I)
+_WORKSPACE = re.compile(
+    r"\b(?:my workspace is|i work in|i work on|default workspace(?: is| to)?|"
+    r"use (?:the )?workspace|focus on (?:the )?workspace)\s+([A-Za-z0-9_.-]+)",
+    re.IGNORECASE,
+)
+_WANTS = r"\b(?:i prefer|i want|i'd like|give me|always|remember|from now on)\b"
+_DETAIL = re.compile(_WANTS + r".*\b(?:detail(?:ed|s)?|full answers?|everything)\b", re.I)
+_SUMMARY = re.compile(_WANTS + r".*\b(?:summar(?:y|ies)|brief|short)\b", re.I)
+
+
+def health_turn(
+    health: PlatformHealth,
+    message: str,
+    previous: dict[str, Any] | None,
+    principal: Principal,
+) -> dict[str, Any] | None:
+    """The health answer to ``message``, or None when the turn is not health's."""
+    remembered = _preference_turn(health, message, principal)
+    if remembered is not None:
+        return remembered
+    found = route(message, previous)
+    if found is None:
+        return None
+    plan = HealthQuestion(question=message.strip(), domains=found.domains,
+                          analyzers=found.analyzers)  # fmt: skip
+    result = blank_answer(plan)
+    try:
+        preferences = health.preferences.get(principal.id) if health.preferences else {}
+        result.update(answer_health(health, message, found, previous=previous,
+                                    preferences=preferences))  # fmt: skip
+    except LakechatError as exc:
+        result.update(status="error", answer=exc.message, error={"code": exc.code},
+                      confidence=0.0, domain="platform")  # fmt: skip
+    return result
+
+
+def _preference_turn(
+    health: PlatformHealth, message: str, principal: Principal
+) -> dict[str, Any] | None:
+    memory = health.preferences
+    if memory is None:
+        return None
+    said: str | None = None
+    try:
+        if _FORGET.search(message):
+            memory.forget(principal.id)
+            said = "Done: I no longer remember any of your preferences."
+        elif _ALL_WORKSPACES.search(message):
+            memory.unset(principal.id, "workspace")
+            said = "From now on I look at every workspace."
+        elif found := _WORKSPACE.search(message):
+            workspace = health.workspace(found.group(1).rstrip("."))
+            assert workspace is not None
+            until = memory.set(principal.id, principal.tenant, "workspace", workspace[1])
+            said = (f"Noted: health answers look at workspace {workspace[1]} by default "
+                    f"(until {until:%Y-%m-%d}; say 'use all workspaces' to undo).")  # fmt: skip
+        elif _SUMMARY.search(message) or _DETAIL.search(message):
+            style = "summary" if _SUMMARY.search(message) else "detail"
+            until = memory.set(principal.id, principal.tenant, "detail", style)
+            said = (f"Noted: health answers will be {'short summaries' if style == 'summary' else 'detailed'} "
+                    f"(until {until:%Y-%m-%d}).")  # fmt: skip
+    except LakechatError as exc:
+        return {**blank_answer(HealthQuestion(question=message.strip())), "status": "error",
+                "answer": exc.message, "error": {"code": exc.code}, "domain": "platform"}  # fmt: skip
+    if said is None:
+        return None
+    answer = blank_answer(HealthQuestion(question=message.strip()))
+    answer.update(answer=said, confidence=1.0, domain="platform",
+                  preferences=memory.get(principal.id))  # fmt: skip
+    return answer
