@@ -178,6 +178,11 @@ def demo(
         highlight=False,
         soft_wrap=True,
     )
+    console.print(
+        f'platform health  curl -H "X-API-Key: {key}" {url}/api/monitor/overview',
+        highlight=False,
+        soft_wrap=True,
+    )
     console.rule()
     store.dispose()
     if serve_after:

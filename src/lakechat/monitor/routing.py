@@ -35,6 +35,26 @@ _DIAGNOSTIC = re.compile(
     r"alerts?|incidents?|going on|happening|worry|worried|attention)\b",
     re.IGNORECASE,
 )
+#: asks for a diagnosis even without naming an analysis ("any security concerns?")
+_STRONG = re.compile(
+    r"\b(why|spike\w*|anomal\w*|concerns?|issues?|problems?|wrong|health|healthy|overview|"
+    r"first|related|correlat\w*|flaky|suspicious|risks?|risky|stale|security|attack\w*|"
+    r"breach\w*|incidents?|attention|worr\w*|going on|happening)\b",
+    re.IGNORECASE,
+)
+#: asks for a number a semantic model answers ("how many queries failed today?")
+_NUMBER = re.compile(
+    r"^\s*(how many|how much|count|total|sum|average|avg|what (?:is|was) the (?:total|number|"
+    r"average|sum|count))\b",
+    re.IGNORECASE,
+)
+#: names a period other than now: the analyzers' fixed windows would answer another one
+_PERIOD = re.compile(
+    r"\b(yesterday|last (?:week|month|quarter|year|\d+ \w+)|this (?:week|month|quarter|year)|"
+    r"past \d+ \w+|since|between|\d{4}-\d{2}(?:-\d{2})?|(?:in|during) (?:jan|feb|mar|apr|may|"
+    r"jun|jul|aug|sep|oct|nov|dec)\w*|by (?:day|week|month|hour))\b",
+    re.IGNORECASE,
+)
 #: asks for every domain
 _EVERYTHING = re.compile(
     r"\b(overview|platform health|overall|everything|look at first|what should i look|"
@@ -80,6 +100,10 @@ def route(message: str, previous: dict[str, object] | None = None) -> HealthRout
         return None
     chosen = [d for d in DOMAINS if d in domains] or list(DOMAINS)
     picked = _best_matches(text, chosen)
+    strong = _STRONG.search(text) is not None or everything
+    numbers = _NUMBER.search(text) or _PERIOD.search(text)
+    if not follow_up and not strong and (not picked or numbers):
+        return None  # a data question: the semantic models answer it with a number
     detail = True if _DETAIL.search(text) else False if _SUMMARY.search(text) else None
     return HealthRoute(
         domains=tuple(chosen) if not everything or domains else DOMAINS,

@@ -109,7 +109,7 @@ alerts:
         client.get("/api/alerts", headers=admin),
         client.post("/api/alerts/run", headers=admin),
     ):
-        assert response.status_code == 500
+        assert response.status_code == 503
         error = response.json()["error"]
         assert error["code"] == "alert_rules_invalid" and error["request_id"]
         assert "rule 'queue_time': query.analyzer: no analyzer" in error["message"]

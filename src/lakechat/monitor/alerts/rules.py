@@ -43,6 +43,8 @@ class AlertRulesInvalid(ConfigurationError):
     """alerts.yaml cannot be used; the message names the file, the rule and the field."""
 
     code = "alert_rules_invalid"
+    #: the alerts are unavailable until the operator fixes the file: not a server fault
+    status = 503
     default_message = "the alert rules are invalid"
 
 
