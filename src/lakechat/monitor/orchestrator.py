@@ -14,7 +14,7 @@ from typing import Any
 
 from lakechat.assistant.charts import ChartColumn, chart_for
 from lakechat.errors import LakechatError
-from lakechat.monitor.base import SEVERITY_RANK, Analysis, Finding, ranked
+from lakechat.monitor.base import DOMAINS, SEVERITY_RANK, Analysis, Finding, ranked
 from lakechat.monitor.report import HealthReport
 from lakechat.monitor.routing import HealthRoute
 from lakechat.monitor.service import PlatformHealth
@@ -54,7 +54,7 @@ def answer_health(
     main = analyses[0] if len(analyses) == 1 else None
     columns, rows = _table(main, findings)
     tables = sorted({t for a in analyses for t in a.tables})
-    domains = list(dict.fromkeys(a.domain for a in analyses)) or list(plan.domains)
+    domains = [d for d in DOMAINS if any(a.domain == d for a in analyses)] or list(plan.domains)
     return {
         "status": "answered",
         "answer": text,
@@ -216,6 +216,8 @@ def _chart(
     rows: list[list[Any]],
 ) -> dict[str, Any] | None:
     hint = main.chart if main is not None else None
+    if main is None:
+        return _findings_chart(findings)
     names = [c["name"] for c in columns]
     if hint is None or hint.type == "table" or hint.x not in names or hint.y not in names:
         return None
@@ -236,6 +238,25 @@ def _chart(
         return None
 
 
+def _findings_chart(findings: list[Finding]) -> dict[str, Any] | None:
+    """Several analyses: how many findings worth a look each domain has."""
+    counts: dict[str, int] = {}
+    for f in findings:
+        if SEVERITY_RANK[f.severity] >= SEVERITY_RANK["medium"]:
+            counts[f.domain.replace("_", " ")] = counts.get(f.domain.replace("_", " "), 0) + 1
+    if len(counts) < 2:
+        return None
+    return chart_for(
+        [
+            ChartColumn("domain", "dimension", "Domain"),
+            ChartColumn("findings", "metric", "Findings"),
+        ],
+        [[d, n] for d, n in counts.items()],
+        title="Findings worth a look, by domain",
+        prefer="bar",
+    )
+
+
 def _confidence(plan: HealthRoute, findings: list[Finding]) -> float:
     if plan.analyzers:
         return 0.9
@@ -253,7 +274,7 @@ SUGGESTIONS = {
 
 def _suggestions(domains: Sequence[str], findings: list[Finding]) -> list[str]:
     out = []
-    if "reliability" in domains:
+    if list(domains) == ["reliability"]:
         out.append("Which of those failed most often?")
     if len(domains) == 1:
         out.append("Platform health overview")

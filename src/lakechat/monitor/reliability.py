@@ -84,7 +84,8 @@ def failed_runs_today(runner: AnalysisRunner, ctx: Context) -> Outcome:
                 "termination_code": row["termination_code"],
                 "last_failure": row["last_failure"],
             },
-            score=float(row["failed_runs"]),
+            # a failure today outranks a slowdown or a flaky history of the same severity
+            score=5.0 + float(row["failed_runs"]),
             time=row["last_failure"],
         )
         for row in rows
