@@ -69,6 +69,14 @@ def test_the_model_gives_the_numbers_window_stats_gives(client: TestClient) -> N
     assert "lakechat.state.request_log" in response.json()["stats"]["sql"]
 
 
+def test_the_request_log_is_never_served_from_the_cache(client: TestClient) -> None:
+    key = issue_key(client, role="admin")
+    before = query(client, key, timeRange=DAY).json()["rows"][0]["requests"]
+    write(state(client), [entry(1, 5.0)])
+    again = query(client, key, timeRange=DAY).json()
+    assert again["rows"][0]["requests"] == before + 1 and again["stats"]["cached"] is False
+
+
 def test_hour_by_hour_as_hourly_stats(client: TestClient) -> None:
     response = query(
         client,

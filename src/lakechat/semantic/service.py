@@ -58,6 +58,8 @@ def answer(
     if needed is not None and not principal.has_scope(needed):
         raise MissingScope(f"dataset {model.id!r} needs the {needed.value} scope")
     warehouse = registry.warehouse_for(model, warehouse)
+    if model.view.extras.warehouse is not None:
+        cache = None  # lakechat's own state (the request log) changes with every request
     timezone = query.timezone or settings.query_timezone
     clock = Clock(today_in(now(), zone(timezone)), timezone)
     asked = query.model_dump(mode="json", by_alias=True, exclude_none=True)
