@@ -105,6 +105,11 @@ def test_the_model_needs_health_read(client: TestClient) -> None:
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "missing_scope"
     assert "health:read" in response.json()["error"]["message"]
+    listed = client.get("/v1/datasets", headers={"X-API-Key": key}).json()["datasets"]
+    assert "assistant_requests" not in {d["id"] for d in listed}
+    allowed = issue_key(client, role="viewer")
+    listed = client.get("/v1/datasets", headers={"X-API-Key": allowed}).json()["datasets"]
+    assert "assistant_requests" in {d["id"] for d in listed}
 
 
 def test_the_chat_answers_from_the_request_log(client: TestClient) -> None:

@@ -120,6 +120,7 @@ def conversation(session_id: str | None) -> Iterator[MutableConversation]:
     from lakechat.store.database import StateStore
     from lakechat.store.migrate import ensure_current
     from lakechat.warehouse.factory import build_warehouse
+    from lakechat.warehouse.state_provider import StateStoreWarehouse
 
     settings = load_settings()
     store = StateStore(settings.state_url, connect_timeout=settings.health_check_timeout_seconds)
@@ -130,7 +131,10 @@ def conversation(session_id: str | None) -> Iterator[MutableConversation]:
         opened = sessions.open(session_id, LOCAL_ADMIN) if session_id else None
         warehouse = build_warehouse(settings)
         try:
-            registry = ModelRegistry(model_folders(settings.models_path, settings.home))
+            registry = ModelRegistry(
+                model_folders(settings.models_path, settings.home),
+                {"state": StateStoreWarehouse(settings.state_url)},  # the request log's models
+            )
             knowledge = build_knowledge(settings, store)
             governance = Governance.build(settings, store, knowledge)
             assistant = Assistant(
@@ -143,6 +147,7 @@ def conversation(session_id: str | None) -> Iterator[MutableConversation]:
             finally:
                 governance.runner.close()  # a batch confirmed here finishes before we exit
                 knowledge.close()
+                registry.close()
         finally:
             warehouse.close()
     finally:

@@ -52,8 +52,15 @@ async def query(request: Request, body: dict[str, Any] = QUERY_BODY) -> dict[str
 
 @router.get("/v1/datasets", summary="The semantic models", **requires("data:read"))
 async def datasets(request: Request) -> dict[str, Any]:
-    svc = services(request)
-    return {"datasets": [_summary(m) for m in svc.models.all()]}
+    svc, principal = services(request), current_principal(request)
+    # a model that needs a further scope (the request log's) is listed only to who may query it
+    shown = [
+        m
+        for m in svc.models.all()
+        if m.view.extras.required_scope is None
+        or principal.has_scope(m.view.extras.required_scope)
+    ]
+    return {"datasets": [_summary(m) for m in shown]}
 
 
 @router.get("/v1/datasets/{dataset_id}", summary="One semantic model", **requires("data:read"))
