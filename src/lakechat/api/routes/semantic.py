@@ -57,8 +57,7 @@ async def datasets(request: Request) -> dict[str, Any]:
     shown = [
         m
         for m in svc.models.all()
-        if m.view.extras.required_scope is None
-        or principal.has_scope(m.view.extras.required_scope)
+        if m.view.extras.required_scope is None or principal.has_scope(m.view.extras.required_scope)
     ]
     return {"datasets": [_summary(m) for m in shown]}
 
