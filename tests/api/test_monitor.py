@@ -166,7 +166,7 @@ def invoke(
         ("Which jobs failed today?", "reliability", ("job_failed",)),
         ("Show me slow queries", "performance", ("long_spilling_queries",)),
         ("Any security concerns?", "security", ("failed_login_burst", "broad_grant",
-                                                "service_principal_token")),
+                                                "service_principal_token", "first_sensitive_read")),
         ("Platform health overview", "platform", ("spend_spike", "queue_time", "failed_login_burst")),
     ],
 )  # fmt: skip

@@ -50,7 +50,7 @@ def answer_health(
     if report is not None and len(plan.domains) > 1 and not plan.relate:
         text = _overview(report, question, shown)
     else:
-        text = _sentence(plan, analyses, findings, report, shown, earlier)
+        text = _sentence(question, plan, analyses, findings, report, shown, earlier)
     main = analyses[0] if len(analyses) == 1 else None
     columns, rows = _table(main, findings)
     tables = sorted({t for a in analyses for t in a.tables})
@@ -95,6 +95,7 @@ def _only(analysis: Analysis, entities: set[str]) -> Analysis:
 
 
 def _sentence(
+    question: str,
     plan: HealthRoute,
     analyses: list[Analysis],
     findings: list[Finding],
@@ -104,13 +105,16 @@ def _sentence(
 ) -> str:
     notable = [f for f in findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK["low"]]
     if earlier and len(analyses) == 1 and analyses[0].rows:
-        return _follow_up(analyses[0])
+        return _follow_up(analyses[0], question)
     if plan.relate:
         return _relation(analyses, notable)
     lead = report.headline() + "." if report is not None else ""
     if not notable:
         said = " ".join(a.summary[:1].upper() + a.summary[1:] + "." for a in analyses)
         return (lead + " " + said).strip() if lead else said
+    # a summary still names every serious finding
+    serious = sum(1 for f in notable if SEVERITY_RANK[f.severity] >= SEVERITY_RANK["high"])
+    shown = min(max(shown, serious), DETAIL_FINDINGS)
     lines = [f"{i}. [{f.severity}] {f.title}" for i, f in enumerate(notable[:shown], start=1)]
     more = len(notable) - shown
     if more > 0:
@@ -147,10 +151,23 @@ def _overview(report: HealthReport, question: str, shown: int) -> str:
     return report.headline() + ".\n" + "\n".join(lines)
 
 
-def _follow_up(analysis: Analysis) -> str:
-    top = analysis.rows[0]
-    described = ", ".join(f"{c} {v}" for c, v in zip(analysis.columns[1:], top[1:], strict=False))
-    return f"{top[0]} leads {analysis.title.lower()} ({described}). {analysis.summary}."
+def _follow_up(analysis: Analysis, question: str) -> str:
+    """The previous answer's entities as this analysis ranks them (its rows, filtered)."""
+    top, rest = analysis.rows[0], analysis.rows[1:4]
+    pairs = list(zip(analysis.columns[1:], top[1:], strict=False))
+    numbers = [(c, v) for c, v in pairs if isinstance(v, int | float) and not isinstance(v, bool)]
+    described = ", ".join(f"{c.replace('_', ' ')} {v}" for c, v in numbers) or ", ".join(
+        f"{c.replace('_', ' ')} {v}" for c, v in pairs
+    )
+    text = f"Of those, {top[0]} comes first in {analysis.title.lower()}: {described}."
+    if rest and numbers:
+        # the number the question is about ("failed most often": failed), else the first
+        words = set(re.findall(r"[a-z]+", question.lower()))
+        named = [c for c, _ in numbers if set(c.split("_")) & words] or [numbers[0][0]]
+        index = analysis.columns.index(named[0])
+        others = ", ".join(f"{r[0]} ({named[0].replace('_', ' ')} {r[index]})" for r in rest)
+        text += f" Then {others}."
+    return text
 
 
 def _relation(analyses: list[Analysis], findings: list[Finding]) -> str:
