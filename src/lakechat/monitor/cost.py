@@ -4,9 +4,7 @@ Spend is ``system.billing.usage`` priced at ``system.billing.list_prices`` (the 
 join on SKU, unit and time), in USD at list price.
 """
 
-# Statements are templates: every value goes in as a sqlglot literal (literal()), every
-# name as a quoted identifier (identifier()), and the text is parsed and guarded before it runs.
-# ruff: noqa: S608
+# The statements' text holds no values: each is a :marker the runner binds as a literal.
 
 from __future__ import annotations
 
@@ -15,16 +13,15 @@ import statistics
 
 from lakechat.monitor.base import Chart, Context, Finding, Outcome, Param
 from lakechat.monitor.registry import analyzer
-from lakechat.monitor.runner import AnalysisRunner, Statement, literal
+from lakechat.monitor.runner import AnalysisRunner, Statement
 
 TABLES = ("system.billing.usage", "system.billing.list_prices", "system.access.workspaces_latest")
 DAYS = Param("days", "int", 30, "days of history", minimum=1, maximum=365)
 
 
-def priced(ctx: Context, since: dt.date, until: dt.date) -> str:
-    """A ``priced`` CTE: usage records of [since, until] with their list-price cost."""
-    workspace = f" AND u.workspace_id = {literal(ctx.workspace_id)}" if ctx.workspace_id else ""
-    return f"""priced AS (
+#: A ``priced`` CTE: usage records of [:since, :until] (of :workspace, or all when it is
+#: NULL) with their list-price cost.
+PRICED = """priced AS (
   SELECT u.workspace_id, u.usage_date, u.sku_name, u.billing_origin_product,
          u.usage_metadata.job_name AS job_name, u.identity_metadata.run_as AS run_as,
          u.custom_tags AS custom_tags, u.product_features.is_serverless AS is_serverless,
@@ -34,7 +31,8 @@ def priced(ctx: Context, since: dt.date, until: dt.date) -> str:
     ON u.sku_name = p.sku_name AND u.usage_unit = p.usage_unit
    AND u.usage_end_time >= p.price_start_time
    AND (p.price_end_time IS NULL OR u.usage_end_time < p.price_end_time)
-  WHERE u.usage_date >= {literal(since)} AND u.usage_date <= {literal(until)}{workspace})"""
+  WHERE u.usage_date >= :since AND u.usage_date <= :until
+    AND (:workspace IS NULL OR u.workspace_id = :workspace))"""
 
 
 WORKSPACE_NAMES = (
@@ -59,9 +57,12 @@ def daily_spend(runner: AnalysisRunner, ctx: Context) -> Outcome:
     days = ctx.params["days"]
     since = ctx.window.as_of - dt.timedelta(days=days - 1)
     done, rows = runner.rows(
-        f"WITH {priced(ctx, since, ctx.window.as_of)}\n"
+        f"WITH {PRICED}\n"
         "SELECT usage_date, round(sum(cost), 2) AS cost_usd FROM priced "
-        "GROUP BY usage_date ORDER BY usage_date"
+        "GROUP BY usage_date ORDER BY usage_date",
+        since=since,
+        until=ctx.window.as_of,
+        workspace=ctx.workspace_id,
     )
     total = sum(r["cost_usd"] or 0 for r in rows)
     busiest = max(rows, key=lambda r: r["cost_usd"] or 0, default=None)
@@ -99,11 +100,15 @@ def top_contributors(runner: AnalysisRunner, ctx: Context) -> Outcome:
     since = ctx.window.as_of - dt.timedelta(days=days - 1)
     column = BY_COLUMNS[by]
     done, rows = runner.rows(
-        f"WITH {priced(ctx, since, ctx.window.as_of)}\n"
+        f"WITH {PRICED}\n"
         f"SELECT {column} AS {by}, round(sum(p.cost), 2) AS cost_usd,\n"
         "       round(sum(p.cost) / sum(sum(p.cost)) OVER (), 4) AS share\n"
         f"FROM priced AS p {WORKSPACE_NAMES.format(alias='p')}\n"
-        f"WHERE {column} IS NOT NULL GROUP BY 1 ORDER BY cost_usd DESC LIMIT {int(limit)}"
+        f"WHERE {column} IS NOT NULL GROUP BY 1 ORDER BY cost_usd DESC LIMIT :limit",
+        since=since,
+        until=ctx.window.as_of,
+        workspace=ctx.workspace_id,
+        limit=limit,
     )
     top = rows[0] if rows else None
     summary = (
@@ -139,21 +144,26 @@ def spend_spike(runner: AnalysisRunner, ctx: Context) -> Outcome:
     first = last - dt.timedelta(days=look - 1)
     since = first - dt.timedelta(days=trail)
     done, rows = runner.rows(
-        f"WITH {priced(ctx, since, last)},\n"
+        f"WITH {PRICED},\n"  # noqa: S608 (constant fragments; values are :markers)
         "daily AS (SELECT workspace_id, usage_date, sum(cost) AS cost FROM priced GROUP BY ALL),\n"
         "scored AS (SELECT workspace_id, usage_date, cost,\n"
         "  median(cost) OVER (PARTITION BY workspace_id ORDER BY usage_date\n"
-        f"    ROWS BETWEEN {int(trail)} PRECEDING AND 1 PRECEDING) AS baseline,\n"
+        "    ROWS BETWEEN :trail PRECEDING AND 1 PRECEDING) AS baseline,\n"
         "  count(*) OVER (PARTITION BY workspace_id ORDER BY usage_date\n"
-        f"    ROWS BETWEEN {int(trail)} PRECEDING AND 1 PRECEDING) AS baseline_days\n"
+        "    ROWS BETWEEN :trail PRECEDING AND 1 PRECEDING) AS baseline_days\n"
         "  FROM daily)\n"
         "SELECT coalesce(w.workspace_name, s.workspace_id) AS workspace, s.workspace_id,\n"
         "       s.usage_date, round(s.cost, 2) AS cost_usd, round(s.baseline, 2) AS median_usd,\n"
         "       round(s.cost / s.baseline, 2) AS ratio\n"
         f"FROM scored AS s {WORKSPACE_NAMES.format(alias='s')}\n"
-        f"WHERE s.usage_date >= {literal(first)} AND s.baseline > 0\n"
-        f"  AND s.baseline_days >= {max(3, trail // 2)}\n"
-        "ORDER BY ratio DESC"
+        "WHERE s.usage_date >= :first AND s.baseline > 0 AND s.baseline_days >= :enough\n"
+        "ORDER BY ratio DESC",
+        since=since,
+        until=last,
+        workspace=ctx.workspace_id,
+        trail=trail,
+        first=first,
+        enough=max(3, trail // 2),
     )
     statements = [done]
     findings: list[Finding] = []
@@ -203,15 +213,17 @@ def _driver(
     runner: AnalysisRunner, ctx: Context, workspace_id: str, day: dt.date, trail: int
 ) -> tuple[Statement, str, dict[str, object]]:
     """What grew most that day in the workspace: a job (or product) and its SKU."""
-    scoped = Context(ctx.window, ctx.params, workspace_id, None, ctx.analyzer, ctx.domain)
     since = day - dt.timedelta(days=trail)
     done, rows = runner.rows(
-        f"WITH {priced(scoped, since, day)}\n"
+        f"WITH {PRICED}\n"
         "SELECT coalesce(job_name, billing_origin_product) AS driver, sku_name,\n"
-        f"  sum(CASE WHEN usage_date = {literal(day)} THEN cost ELSE 0 END) AS day_usd,\n"
-        f"  sum(CASE WHEN usage_date < {literal(day)} THEN cost ELSE 0 END) / {int(trail)} "
-        "AS usual_usd\n"
-        "FROM priced GROUP BY ALL ORDER BY day_usd - usual_usd DESC LIMIT 1"
+        "  sum(CASE WHEN usage_date = :until THEN cost ELSE 0 END) AS day_usd,\n"
+        "  sum(CASE WHEN usage_date < :until THEN cost ELSE 0 END) / :trail AS usual_usd\n"
+        "FROM priced GROUP BY ALL ORDER BY day_usd - usual_usd DESC LIMIT 1",
+        since=since,
+        until=day,
+        workspace=workspace_id,
+        trail=trail,
     )
     if not rows:
         return done, done.source, {}
@@ -245,13 +257,17 @@ def untagged_spend(runner: AnalysisRunner, ctx: Context) -> Outcome:
     days, tag, threshold = ctx.params["days"], ctx.params["tag"], ctx.params["threshold"]
     since = ctx.window.as_of - dt.timedelta(days=days - 1)
     done, rows = runner.rows(
-        f"WITH {priced(ctx, since, ctx.window.as_of)}\n"
+        f"WITH {PRICED}\n"
         "SELECT coalesce(w.workspace_name, p.workspace_id) AS workspace,\n"
-        f"  round(sum(CASE WHEN p.custom_tags[{literal(tag)}] IS NULL THEN p.cost ELSE 0 END), 2)"
+        "  round(sum(CASE WHEN p.custom_tags[:tag] IS NULL THEN p.cost ELSE 0 END), 2)"
         " AS untagged_usd,\n"
         "  round(sum(p.cost), 2) AS total_usd\n"
         f"FROM priced AS p {WORKSPACE_NAMES.format(alias='p')}\n"
-        "GROUP BY 1 ORDER BY untagged_usd DESC"
+        "GROUP BY 1 ORDER BY untagged_usd DESC",
+        since=since,
+        until=ctx.window.as_of,
+        workspace=ctx.workspace_id,
+        tag=tag,
     )
     untagged = sum(float(r["untagged_usd"] or 0) for r in rows)
     total = sum(float(r["total_usd"] or 0) for r in rows)
@@ -296,14 +312,18 @@ def week_over_week(runner: AnalysisRunner, ctx: Context) -> Outcome:
     split = last - dt.timedelta(days=6)
     since = split - dt.timedelta(days=7)
     done, rows = runner.rows(
-        f"WITH {priced(ctx, since, last)}\n"
+        f"WITH {PRICED}\n"
         "SELECT coalesce(w.workspace_name, p.workspace_id) AS workspace,\n"
-        f"  round(sum(CASE WHEN p.usage_date >= {literal(split)} THEN p.cost ELSE 0 END), 2)"
+        "  round(sum(CASE WHEN p.usage_date >= :split THEN p.cost ELSE 0 END), 2)"
         " AS this_week_usd,\n"
-        f"  round(sum(CASE WHEN p.usage_date < {literal(split)} THEN p.cost ELSE 0 END), 2)"
+        "  round(sum(CASE WHEN p.usage_date < :split THEN p.cost ELSE 0 END), 2)"
         " AS last_week_usd\n"
         f"FROM priced AS p {WORKSPACE_NAMES.format(alias='p')}\n"
-        "GROUP BY 1 ORDER BY this_week_usd DESC"
+        "GROUP BY 1 ORDER BY this_week_usd DESC",
+        since=since,
+        until=last,
+        workspace=ctx.workspace_id,
+        split=split,
     )
     findings = []
     for row in rows:
@@ -346,12 +366,15 @@ def serverless_vs_classic(runner: AnalysisRunner, ctx: Context) -> Outcome:
     days = ctx.params["days"]
     since = ctx.window.as_of - dt.timedelta(days=days - 1)
     done, rows = runner.rows(
-        f"WITH {priced(ctx, since, ctx.window.as_of)}\n"
+        f"WITH {PRICED}\n"
         "SELECT billing_origin_product AS product,\n"
         "  CASE WHEN coalesce(is_serverless, FALSE) THEN 'serverless' ELSE 'classic' END"
         " AS compute,\n"
         "  round(sum(cost), 2) AS cost_usd\n"
-        "FROM priced GROUP BY ALL ORDER BY cost_usd DESC"
+        "FROM priced GROUP BY ALL ORDER BY cost_usd DESC",
+        since=since,
+        until=ctx.window.as_of,
+        workspace=ctx.workspace_id,
     )
     serverless = sum(float(r["cost_usd"] or 0) for r in rows if r["compute"] == "serverless")
     total = sum(float(r["cost_usd"] or 0) for r in rows)
@@ -378,9 +401,12 @@ def month_end_projection(runner: AnalysisRunner, ctx: Context) -> Outcome:
     week = last - dt.timedelta(days=6)
     since = min(previous, week)
     done, rows = runner.rows(
-        f"WITH {priced(ctx, since, last)}\n"
+        f"WITH {PRICED}\n"
         "SELECT usage_date, round(sum(cost), 2) AS cost_usd FROM priced "
-        "GROUP BY usage_date ORDER BY usage_date"
+        "GROUP BY usage_date ORDER BY usage_date",
+        since=since,
+        until=last,
+        workspace=ctx.workspace_id,
     )
     daily = {r["usage_date"]: float(r["cost_usd"] or 0) for r in rows}
     to_date = sum(v for d, v in daily.items() if d >= month)

@@ -10,9 +10,8 @@ column (``completed_date`` is empty exactly while ``status`` is not ``completed`
 reported as explained, not failing.
 """
 
-# Statements are templates: every value goes in as a sqlglot literal (literal()), every
-# name as a quoted identifier (identifier()), and the text is parsed and guarded before it runs.
-# ruff: noqa: S608
+# The statements' text holds no values: each is a :marker the runner binds as a literal;
+# the profiled tables' and columns' names are quoted identifiers (identifier()).
 
 from __future__ import annotations
 
@@ -20,14 +19,16 @@ from typing import Any
 
 from lakechat.monitor.base import Chart, Context, Finding, Outcome, Param
 from lakechat.monitor.registry import analyzer
-from lakechat.monitor.runner import AnalysisRunner, Statement, identifier, literal
+from lakechat.monitor.runner import AnalysisRunner, Statement, identifier
 
 RESULTS = "system.data_quality_monitoring.table_results"
 
 
-def _catalogs(runner: AnalysisRunner) -> str:
+def _catalogs(runner: AnalysisRunner) -> tuple[str, dict[str, str]]:
+    """``(:catalog_0, ...)`` for the watched catalogs, and the values of its markers."""
     watched = runner.watched_catalogs or ("main",)
-    return "(" + ", ".join(literal(c) for c in watched) + ")"
+    values = {f"catalog_{i}": c for i, c in enumerate(watched)}
+    return "(" + ", ".join(f":{name}" for name in values) + ")", values
 
 
 @analyzer(
@@ -40,14 +41,13 @@ def _catalogs(runner: AnalysisRunner) -> str:
     keywords=("stale", "fresh", "freshness", "outdated", "not updated", "late", "overdue"),
 )
 def stale_tables(runner: AnalysisRunner, ctx: Context) -> Outcome:
-    now = literal(ctx.window.now)
     key = "catalog_name, schema_name, table_name"
     done, rows = runner.rows(
-        "WITH results AS (\n"
+        "WITH results AS (\n"  # noqa: S608 (constant fragments; values are :markers)
         f"  SELECT {key}, event_time, status,\n"
         "    freshness.commit_freshness.last_value AS last_commit,\n"
         "    root_cause_analysis.upstream_jobs AS upstream\n"
-        f"  FROM {RESULTS} WHERE event_time < {now}),\n"
+        f"  FROM {RESULTS} WHERE event_time < :now),\n"
         f"commits AS (SELECT DISTINCT {key}, last_commit FROM results"
         " WHERE last_commit IS NOT NULL),\n"
         f"gaps AS (SELECT {key}, timestampdiff(MINUTE, lag(last_commit) OVER (\n"
@@ -62,12 +62,13 @@ def stale_tables(runner: AnalysisRunner, ctx: Context) -> Outcome:
         "SELECT concat_ws('.', l.catalog_name, l.schema_name, l.table_name) AS table_name,\n"
         "  l.status, l.last_commit, round(c.cadence_hours, 1) AS cadence_hours,\n"
         "  round(c.longest_usual_gap, 1) AS longest_usual_gap,\n"
-        f"  round(timestampdiff(MINUTE, l.last_commit, {now}) / 60.0, 1) AS hours_since_commit,\n"
+        "  round(timestampdiff(MINUTE, l.last_commit, :now) / 60.0, 1) AS hours_since_commit,\n"
         "  l.upstream[0].job_name AS writer_job, l.upstream[0].last_run_status AS writer_status\n"
         "FROM latest AS l JOIN cadence AS c ON c.catalog_name = l.catalog_name\n"
         "  AND c.schema_name = l.schema_name AND c.table_name = l.table_name\n"
         "WHERE l.newest = 1\n"
-        "ORDER BY hours_since_commit / c.longest_usual_gap DESC"
+        "ORDER BY hours_since_commit / c.longest_usual_gap DESC",
+        now=ctx.window.now,
     )
     factor = ctx.params["factor"]
     findings = []
@@ -134,13 +135,14 @@ def failing_checks(runner: AnalysisRunner, ctx: Context) -> Outcome:
     statements: list[Statement] = []
     findings: list[Finding] = []
     done, rows = runner.rows(
-        "SELECT concat_ws('.', catalog_name, schema_name, table_name) AS table_name,\n"
+        "SELECT concat_ws('.', catalog_name, schema_name, table_name) AS table_name,\n"  # noqa: S608 (constant fragments; values are :markers)
         "  completeness.daily_row_count.last_value AS daily_rows,\n"
         "  completeness.daily_row_count.min_predicted_value AS expected_min\n"
         "FROM (SELECT *, row_number() OVER (PARTITION BY catalog_name, schema_name, table_name\n"
         f"    ORDER BY event_time DESC) AS newest FROM {RESULTS}\n"
-        f"  WHERE event_time < {literal(ctx.window.now)}) AS r\n"
-        "WHERE newest = 1 AND completeness.status = 'Unhealthy' AND freshness.status = 'Healthy'"
+        "  WHERE event_time < :now) AS r\n"
+        "WHERE newest = 1 AND completeness.status = 'Unhealthy' AND freshness.status = 'Healthy'",
+        now=ctx.window.now,
     )
     statements.append(done)
     for row in rows:
@@ -167,11 +169,13 @@ def failing_checks(runner: AnalysisRunner, ctx: Context) -> Outcome:
 
 
 def _null_rates(runner: AnalysisRunner, ctx: Context, statements: list[Statement]) -> list[Finding]:
+    catalogs, values = _catalogs(runner)
     listed, columns = runner.rows(
         "SELECT table_catalog, table_schema, table_name, column_name, data_type\n"
         "FROM system.information_schema.columns\n"
-        f"WHERE table_catalog IN {_catalogs(runner)}\n"
-        "ORDER BY table_catalog, table_schema, table_name, ordinal_position"
+        f"WHERE table_catalog IN {catalogs}\n"
+        "ORDER BY table_catalog, table_schema, table_name, ordinal_position",
+        **values,
     )
     statements.append(listed)
     tables: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
@@ -190,7 +194,7 @@ def _null_rates(runner: AnalysisRunner, ctx: Context, statements: list[Statement
             f", count(DISTINCT {identifier(t)}) AS d{i}" for i, t in enumerate(texts)
         )
         done, found = runner.rows(
-            f"SELECT count(*) AS row_count, {nulls}{distinct} FROM {identifier(*key)}"
+            f"SELECT count(*) AS row_count, {nulls}{distinct} FROM {identifier(*key)}"  # noqa: S608 (names are quoted identifiers)
         )
         statements.append(done)
         counts = found[0]
@@ -241,7 +245,7 @@ def _explained_by(
     if not categories:
         return None
     branches = " UNION ALL ".join(
-        f"SELECT {i} AS k, count(*) AS n, "
+        f"SELECT {i} AS k, count(*) AS n, "  # noqa: S608 (names are quoted identifiers)
         f"sum(CASE WHEN {identifier(column)} IS NULL THEN 1 ELSE 0 END) AS nulls "
         f"FROM {identifier(*table)} GROUP BY {identifier(c)}"
         for i, c in enumerate(categories)
@@ -266,13 +270,15 @@ def _explained_by(
     keywords=("owner", "owners", "ownerless", "unowned", "no owner", "nobody owns"),
 )
 def tables_without_owners(runner: AnalysisRunner, ctx: Context) -> Outcome:
+    catalogs, values = _catalogs(runner)
     done, rows = runner.rows(
         "SELECT concat_ws('.', table_catalog, table_schema, table_name) AS table_name,\n"
         "  created_by, last_altered\n"
         "FROM system.information_schema.tables\n"
-        f"WHERE table_catalog IN {_catalogs(runner)}\n"
+        f"WHERE table_catalog IN {catalogs}\n"
         "  AND (table_owner IS NULL OR trim(table_owner) = '')\n"
-        "ORDER BY table_name"
+        "ORDER BY table_name",
+        **values,
     )
     findings = tuple(
         ctx.finding(

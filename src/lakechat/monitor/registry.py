@@ -22,7 +22,7 @@ from lakechat.monitor.base import (
     RunFunction,
     Window,
 )
-from lakechat.monitor.runner import AnalysisRunner, literal
+from lakechat.monitor.runner import AnalysisRunner
 
 _REGISTERED: dict[str, Analyzer] = {}
 
@@ -90,11 +90,12 @@ def resolve_window(runner: AnalysisRunner, as_of: dt.date | None, clock: dt.date
     end = window.today_start + dt.timedelta(days=1)
     if window.now >= end:
         return window
-    sql = (
-        "SELECT max(event_time) AS newest FROM system.access.audit "  # noqa: S608
-        f"WHERE event_time >= {literal(window.today_start)} AND event_time < {literal(end)}"
+    _, rows = runner.rows(
+        "SELECT max(event_time) AS newest FROM system.access.audit "
+        "WHERE event_time >= :start AND event_time < :end",
+        start=window.today_start,
+        end=end,
     )
-    _, rows = runner.rows(sql)
     newest = rows[0]["newest"] if rows else None
     if isinstance(newest, dt.datetime):
         # Databricks' connector returns instants without a zone: they are UTC

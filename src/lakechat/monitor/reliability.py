@@ -5,26 +5,24 @@ long run are hourly slices; only the last carries ``result_state``). Job names c
 the newest row of each job in ``system.lakeflow.jobs``.
 """
 
-# Statements are templates: every value goes in as a sqlglot literal (literal()), every
-# name as a quoted identifier (identifier()), and the text is parsed and guarded before it runs.
-# ruff: noqa: S608
+# The statements' text holds no values: each is a :marker the runner binds as a literal.
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from lakechat.monitor.base import Chart, Context, Finding, Outcome, Param
 from lakechat.monitor.registry import analyzer
-from lakechat.monitor.runner import AnalysisRunner, literal
+from lakechat.monitor.runner import AnalysisRunner
 
 TABLES = ("system.lakeflow.job_run_timeline", "system.lakeflow.jobs")
 FAILED = "('FAILED', 'ERROR', 'TIMED_OUT')"
 
 
-def runs(ctx: Context, since: dt.datetime) -> str:
-    """``jobs`` (newest name per job) and ``runs`` (finished runs since ``since``) CTEs."""
-    workspace = f" AND t.workspace_id = {literal(ctx.workspace_id)}" if ctx.workspace_id else ""
-    return f"""jobs AS (
+#: ``jobs`` (the newest name of each job) and ``runs`` (runs that finished between :since
+#: and :now, of :workspace or all when it is NULL)
+RUNS = """jobs AS (
   SELECT workspace_id, job_id, name FROM (
     SELECT workspace_id, job_id, name, row_number() OVER (
       PARTITION BY workspace_id, job_id ORDER BY change_time DESC) AS newest
@@ -36,8 +34,13 @@ runs AS (
          t.run_duration_seconds AS seconds
   FROM system.lakeflow.job_run_timeline AS t
   LEFT JOIN jobs ON jobs.workspace_id = t.workspace_id AND jobs.job_id = t.job_id
-  WHERE t.result_state IS NOT NULL AND t.period_end_time >= {literal(since)}
-    AND t.period_end_time < {literal(ctx.window.now)}{workspace})"""
+  WHERE t.result_state IS NOT NULL AND t.period_end_time >= :since
+    AND t.period_end_time < :now AND (:workspace IS NULL OR t.workspace_id = :workspace))"""
+
+
+def scope(ctx: Context, since: dt.datetime) -> dict[str, Any]:
+    """The values of ``RUNS``."""
+    return {"since": since, "now": ctx.window.now, "workspace": ctx.workspace_id}
 
 
 DAYS = Param("days", "int", 7, "days of runs", minimum=1, maximum=90)
@@ -64,11 +67,12 @@ DAYS = Param("days", "int", 7, "days of runs", minimum=1, maximum=90)
 )
 def failed_runs_today(runner: AnalysisRunner, ctx: Context) -> Outcome:
     done, rows = runner.rows(
-        f"WITH {runs(ctx, ctx.window.today_start)}\n"
+        f"WITH {RUNS}\n"
         "SELECT job, job_id, count(*) AS failed_runs, max(ended) AS last_failure,\n"
         "       max(termination_code) AS termination_code\n"
         f"FROM runs WHERE result_state IN {FAILED}\n"
-        "GROUP BY job, job_id ORDER BY failed_runs DESC, last_failure DESC"
+        "GROUP BY job, job_id ORDER BY failed_runs DESC, last_failure DESC",
+        **scope(ctx, ctx.window.today_start),
     )
     findings = tuple(
         ctx.finding(
@@ -116,12 +120,13 @@ def _times(count: int) -> str:
 def success_rate(runner: AnalysisRunner, ctx: Context) -> Outcome:
     since = ctx.window.now - dt.timedelta(days=ctx.params["days"])
     done, rows = runner.rows(
-        f"WITH {runs(ctx, since)}\n"
+        f"WITH {RUNS}\n"
         "SELECT job, count(*) AS runs,\n"
         f"  sum(CASE WHEN result_state IN {FAILED} THEN 1 ELSE 0 END) AS failed,\n"
         "  round(avg(CASE WHEN result_state = 'SUCCEEDED' THEN 1.0 ELSE 0.0 END), 4)"
         " AS success_rate\n"
-        "FROM runs GROUP BY job ORDER BY success_rate, runs DESC"
+        "FROM runs GROUP BY job ORDER BY success_rate, runs DESC",
+        **scope(ctx, since),
     )
     total = sum(r["runs"] for r in rows)
     failed = sum(r["failed"] for r in rows)
@@ -146,11 +151,12 @@ def success_rate(runner: AnalysisRunner, ctx: Context) -> Outcome:
 def flaky_jobs(runner: AnalysisRunner, ctx: Context) -> Outcome:
     since = ctx.window.now - dt.timedelta(days=ctx.params["days"])
     done, rows = runner.rows(
-        f"WITH {runs(ctx, since)}\n"
+        f"WITH {RUNS}\n"
         "SELECT job, job_id, count(*) AS runs,\n"
         f"  sum(CASE WHEN result_state IN {FAILED} THEN 1 ELSE 0 END) AS failed,\n"
         "  sum(CASE WHEN result_state = 'SUCCEEDED' THEN 1 ELSE 0 END) AS succeeded\n"
-        "FROM runs GROUP BY job, job_id ORDER BY failed DESC"
+        "FROM runs GROUP BY job, job_id ORDER BY failed DESC",
+        **scope(ctx, since),
     )
     findings: list[Finding] = []
     for row in rows:
@@ -207,14 +213,16 @@ def duration_regressions(runner: AnalysisRunner, ctx: Context) -> Outcome:
     split = ctx.window.now - dt.timedelta(days=recent)
     since = split - dt.timedelta(days=base)
     done, rows = runner.rows(
-        f"WITH {runs(ctx, since)}\n"
+        f"WITH {RUNS}\n"
         "SELECT job, job_id,\n"
-        f"  median(CASE WHEN ended >= {literal(split)} THEN seconds END) AS recent_median_s,\n"
-        f"  median(CASE WHEN ended < {literal(split)} THEN seconds END) AS baseline_median_s,\n"
-        f"  sum(CASE WHEN ended >= {literal(split)} THEN 1 ELSE 0 END) AS recent_runs,\n"
-        f"  sum(CASE WHEN ended < {literal(split)} THEN 1 ELSE 0 END) AS baseline_runs\n"
+        "  median(CASE WHEN ended >= :split THEN seconds END) AS recent_median_s,\n"
+        "  median(CASE WHEN ended < :split THEN seconds END) AS baseline_median_s,\n"
+        "  sum(CASE WHEN ended >= :split THEN 1 ELSE 0 END) AS recent_runs,\n"
+        "  sum(CASE WHEN ended < :split THEN 1 ELSE 0 END) AS baseline_runs\n"
         "FROM runs WHERE result_state = 'SUCCEEDED'\n"
-        "GROUP BY job, job_id ORDER BY recent_median_s / baseline_median_s DESC"
+        "GROUP BY job, job_id ORDER BY recent_median_s / baseline_median_s DESC",
+        **scope(ctx, since),
+        split=split,
     )
     findings: list[Finding] = []
     for row in rows:
@@ -264,11 +272,12 @@ def _minutes(seconds: float) -> str:
 def p95_duration(runner: AnalysisRunner, ctx: Context) -> Outcome:
     since = ctx.window.now - dt.timedelta(days=ctx.params["days"])
     done, rows = runner.rows(
-        f"WITH {runs(ctx, since)}\n"
+        f"WITH {RUNS}\n"
         "SELECT job, count(*) AS runs,\n"
         "  percentile_cont(0.95) WITHIN GROUP (ORDER BY seconds) AS p95_seconds,\n"
         "  median(seconds) AS median_seconds\n"
-        "FROM runs WHERE result_state = 'SUCCEEDED' GROUP BY job ORDER BY p95_seconds DESC"
+        "FROM runs WHERE result_state = 'SUCCEEDED' GROUP BY job ORDER BY p95_seconds DESC",
+        **scope(ctx, since),
     )
     top = rows[0] if rows else None
     summary = (
@@ -292,7 +301,7 @@ def retries(runner: AnalysisRunner, ctx: Context) -> Outcome:
     since = ctx.window.now - dt.timedelta(days=ctx.params["days"])
     within = int(ctx.params["within_minutes"])
     done, rows = runner.rows(
-        f"WITH {runs(ctx, since)},\n"
+        f"WITH {RUNS},\n"  # noqa: S608 (constant fragments; values are :markers)
         "ordered AS (SELECT job, job_id, result_state, ended,\n"
         "  lead(result_state) OVER (PARTITION BY job_id ORDER BY ended) AS next_state,\n"
         "  lead(ended) OVER (PARTITION BY job_id ORDER BY ended) AS next_ended\n"
@@ -300,8 +309,10 @@ def retries(runner: AnalysisRunner, ctx: Context) -> Outcome:
         "SELECT job, job_id, count(*) AS retried,\n"
         "  sum(CASE WHEN next_state = 'SUCCEEDED' THEN 1 ELSE 0 END) AS recovered\n"
         f"FROM ordered WHERE result_state IN {FAILED} AND next_ended IS NOT NULL\n"
-        f"  AND next_ended <= ended + INTERVAL {within} MINUTES\n"
-        "GROUP BY job, job_id ORDER BY retried DESC"
+        "  AND timestampdiff(MINUTE, ended, next_ended) <= :within\n"
+        "GROUP BY job, job_id ORDER BY retried DESC",
+        **scope(ctx, since),
+        within=within,
     )
     findings = tuple(
         ctx.finding(

@@ -2,15 +2,16 @@
 through the SQL guard, then the warehouse.
 
 Every analyzer writes Databricks SQL over ``system.*`` (the names and types Databricks
-documents), so on Databricks it runs as written; on another warehouse sqlglot writes it in
-that warehouse's dialect. The guard checks the final text against the tables the monitor
+documents) with ``:name`` markers for its values; the values are bound as sqlglot literals,
+then sqlglot writes the statement in the warehouse's dialect (Databricks SQL as it was, on
+Databricks). The guard checks the final text against the tables the monitor
 may read: the system catalog and the catalogs it watches for data quality.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,7 @@ SOURCE_DIALECT = "databricks"
 
 @dataclass(frozen=True)
 class Statement:
-    """A statement as written (Databricks SQL) and as the warehouse ran it."""
+    """A statement as written (Databricks SQL, its values bound) and as the warehouse ran it."""
 
     source: str
     sent: str
@@ -56,43 +57,70 @@ class AnalysisRunner:
         self.max_rows = max_rows
         self.timeout_seconds = timeout_seconds
 
-    def written(self, sql: str) -> str:
-        """``sql`` (Databricks SQL) as the warehouse's dialect writes it."""
-        if self.warehouse.dialect == SOURCE_DIALECT:
-            return sql
+    def bound(self, sql: str, values: Mapping[str, Any]) -> exp.Expr:
+        """``sql`` (Databricks SQL with ``:name`` markers) with each marker replaced by its
+        value as a sqlglot literal: values never become SQL text themselves."""
         try:
-            (text,) = sqlglot.transpile(sql, read=SOURCE_DIALECT, write=self.warehouse.dialect)
+            tree = sqlglot.parse_one(sql, read=SOURCE_DIALECT)
         except ParseError as exc:  # an analyzer's own SQL: a bug, said plainly
             raise BadRequest(f"an analysis statement could not be read: {exc}") from exc
-        return text
 
-    def run(self, sql: str) -> Statement:
-        sent = self.written(sql)
+        def bind(node: exp.Expr) -> exp.Expr:
+            if isinstance(node, exp.Placeholder) and node.name:
+                if node.name not in values:
+                    raise BadRequest(f"an analysis statement has no value for :{node.name}")
+                return exp.convert(_utc(values[node.name]))
+            return node
+
+        # so the statement shown is the one a person would write for these values
+        return tree.transform(bind).transform(_optional_filter).transform(_without_true)
+
+    def run(self, sql: str, **values: Any) -> Statement:
+        tree = self.bound(sql, values)
+        source = tree.sql(SOURCE_DIALECT, pretty=True)
+        sent = (
+            source if self.warehouse.dialect == SOURCE_DIALECT else tree.sql(self.warehouse.dialect)
+        )
         verdict = check(sent, GuardPolicy(self.warehouse.dialect, self.allowed, self.max_rows))
         result = self.warehouse.execute(
             verdict.sql, max_rows=self.max_rows, timeout_seconds=self.timeout_seconds
         )
-        return Statement(sql, verdict.sql, result)
+        return Statement(source, verdict.sql, result)
 
-    def rows(self, sql: str) -> tuple[Statement, list[dict[str, Any]]]:
-        """Run ``sql``; its rows as dicts keyed by column name."""
-        done = self.run(sql)
+    def rows(self, sql: str, **values: Any) -> tuple[Statement, list[dict[str, Any]]]:
+        """Run ``sql`` with ``values`` bound; its rows as dicts keyed by column name."""
+        done = self.run(sql, **values)
         names = [c.name for c in done.result.columns]
         return done, [dict(zip(names, row, strict=True)) for row in done.result.rows]
 
 
-def literal(value: Any) -> str:
-    """``value`` as a Databricks SQL literal (user values never become SQL text themselves)."""
-    if isinstance(value, dt.datetime):
-        stamp = value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-        return f"TIMESTAMP '{stamp}'"
-    if isinstance(value, dt.date):
-        return f"DATE '{value.isoformat()}'"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return exp.Literal.number(value).sql(SOURCE_DIALECT)
-    return exp.Literal.string(str(value)).sql(SOURCE_DIALECT)
+def _optional_filter(node: exp.Expr) -> exp.Expr:
+    """``(v IS NULL OR x = v)``, an optional filter, as written for its value: TRUE when
+    ``v`` is NULL (not set), else ``x = v``."""
+    inner = node.this if isinstance(node, exp.Paren) else node
+    if isinstance(inner, exp.Or) and isinstance(inner.this, exp.Is):
+        value, null = inner.this.this, inner.this.expression
+        if isinstance(null, exp.Null) and isinstance(value, exp.Null | exp.Literal):
+            return exp.true() if isinstance(value, exp.Null) else inner.expression
+    return node
+
+
+def _without_true(node: exp.Expr) -> exp.Expr:
+    """``a AND TRUE`` is ``a``."""
+    if isinstance(node, exp.And):
+        left, right = node.left, node.right
+        if right == exp.true():
+            return left
+        if left == exp.true():
+            return right
+    return node
+
+
+def _utc(value: Any) -> Any:
+    """Instants in UTC, as the system tables keep them."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC)
+    return value
 
 
 def identifier(*parts: str) -> str:
