@@ -216,3 +216,29 @@ def test_chat_answers_health_questions_in_the_contract(
         "/api/chat", json={"message": "What did each workspace spend yesterday?"}, headers=headers
     ).json()
     assert data["plan"]["type"] == "semantic"
+
+
+def test_each_user_of_a_shared_key_has_their_own_preferences(
+    client: TestClient, headers: dict[str, str], incidents: dict[str, Any]
+) -> None:
+    (spiked,) = entities(incidents, "cost", "spend_spike")
+    other = next(w for w in ("prod-analytics", "ml-platform", "dev-sandbox") if w != spiked)
+
+    def say(user: str, text: str) -> str:
+        got = client.post(
+            "/invocations",
+            json={"input": [{"role": "user", "content": text}], "custom_inputs": {"user_id": user}},
+            headers=headers,
+        )
+        assert got.status_code == 200, got.text
+        return str(got.json()["output"][0]["content"][0]["text"])
+
+    assert other in say("ana", f"my workspace is {other}")
+    assert spiked not in say("ana", "Why did costs spike yesterday?")
+    assert spiked in say("ben", "Why did costs spike yesterday?")
+    bad = client.post(
+        "/invocations",
+        json={"input": [{"role": "user", "content": "hi"}], "custom_inputs": {"user_id": 7}},
+        headers=headers,
+    )
+    assert bad.status_code == 400 and "user_id" in bad.json()["error"]["message"]

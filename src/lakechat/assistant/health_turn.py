@@ -40,9 +40,13 @@ def health_turn(
     message: str,
     previous: dict[str, Any] | None,
     principal: Principal,
+    user: str | None = None,
 ) -> dict[str, Any] | None:
-    """The health answer to ``message``, or None when the turn is not health's."""
-    remembered = _preference_turn(health, message, principal)
+    """The health answer to ``message``, or None when the turn is not health's. ``user`` is
+    the end user a shared key answers for (``/invocations``' ``user_id``): preferences are
+    remembered per key and user."""
+    who = f"{principal.id}/{user}" if user else principal.id
+    remembered = _preference_turn(health, message, principal, who)
     if remembered is not None:
         return remembered
     found = route(message, previous)
@@ -52,7 +56,7 @@ def health_turn(
                           analyzers=found.analyzers)  # fmt: skip
     result = blank_answer(plan)
     try:
-        preferences = health.preferences.get(principal.id) if health.preferences else {}
+        preferences = health.preferences.get(who) if health.preferences else {}
         result.update(answer_health(health, message, found, previous=previous,
                                     preferences=preferences))  # fmt: skip
     except LakechatError as exc:
@@ -62,7 +66,7 @@ def health_turn(
 
 
 def _preference_turn(
-    health: PlatformHealth, message: str, principal: Principal
+    health: PlatformHealth, message: str, principal: Principal, who: str
 ) -> dict[str, Any] | None:
     memory = health.preferences
     if memory is None:
@@ -70,20 +74,20 @@ def _preference_turn(
     said: str | None = None
     try:
         if _FORGET.search(message):
-            memory.forget(principal.id)
+            memory.forget(who)
             said = "Done: I no longer remember any of your preferences."
         elif _ALL_WORKSPACES.search(message):
-            memory.unset(principal.id, "workspace")
+            memory.unset(who, "workspace")
             said = "From now on I look at every workspace."
         elif found := _WORKSPACE.search(message):
             workspace = health.workspace(found.group(1).rstrip("."))
             assert workspace is not None
-            until = memory.set(principal.id, principal.tenant, "workspace", workspace[1])
+            until = memory.set(who, principal.tenant, "workspace", workspace[1])
             said = (f"Noted: health answers look at workspace {workspace[1]} by default "
                     f"(until {until:%Y-%m-%d}; say 'use all workspaces' to undo).")  # fmt: skip
         elif _SUMMARY.search(message) or _DETAIL.search(message):
             style = "summary" if _SUMMARY.search(message) else "detail"
-            until = memory.set(principal.id, principal.tenant, "detail", style)
+            until = memory.set(who, principal.tenant, "detail", style)
             said = (f"Noted: health answers will be {'short summaries' if style == 'summary' else 'detailed'} "
                     f"(until {until:%Y-%m-%d}).")  # fmt: skip
     except LakechatError as exc:
@@ -93,5 +97,5 @@ def _preference_turn(
         return None
     answer = blank_answer(HealthQuestion(question=message.strip()))
     answer.update(answer=said, confidence=1.0, domain="platform",
-                  preferences=memory.get(principal.id))  # fmt: skip
+                  preferences=memory.get(who))  # fmt: skip
     return answer

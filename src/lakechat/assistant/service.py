@@ -118,6 +118,7 @@ class Assistant:
         on_stage: Callable[[str], None] | None = None,
         pending_proposal: str | None = None,
         health_context: dict[str, Any] | None = None,
+        user: str | None = None,
     ) -> dict[str, Any]:
         started = time.perf_counter()
         stage = on_stage or (lambda _: None)
@@ -131,7 +132,7 @@ class Assistant:
             if turn is not None:
                 return self._finish(turn, session_id, request_id, started, stage)
         if self.health is not None and principal.has_scope("health:read"):
-            turn = health_turn(self.health, message, health_context, principal)
+            turn = health_turn(self.health, message, health_context, principal, user)
             if turn is not None:
                 stage("analyzing")
                 return self._finish(turn, session_id, request_id, started, stage)

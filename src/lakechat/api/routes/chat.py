@@ -206,8 +206,10 @@ def answer_turn(
     principal: Principal,
     request_id: str,
     on_stage: Callable[[str], None] | None = None,
+    user: str | None = None,
 ) -> dict[str, Any]:
-    """Answer one message in its session and store the turn (runs in a worker thread)."""
+    """Answer one message in its session and store the turn (runs in a worker thread);
+    ``user`` is the end user a shared key answers for (its preferences are theirs)."""
     answer = svc.assistant.ask(
         message,
         principal,
@@ -217,6 +219,7 @@ def answer_turn(
         request_id=request_id,
         on_stage=on_stage,
         health_context=session.health_context,
+        user=user,
     )
     turn = svc.sessions.record(session, message, answer, request_id=request_id)
     ASSISTANT_ANSWERS.labels(status=answer["status"]).inc()

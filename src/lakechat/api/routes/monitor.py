@@ -94,13 +94,16 @@ async def invocations(body: InvocationRequest, request: Request) -> dict[str, An
     thread = custom.get("thread_id") or custom.get("session_id")
     if thread is not None and not isinstance(thread, str):
         raise BadRequest("custom_inputs.thread_id must be a string")
+    user = custom.get("user_id")
+    if user is not None and (not isinstance(user, str) or not 0 < len(user) <= 150):
+        raise BadRequest("custom_inputs.user_id must be a string of 1 to 150 characters")
     try:
         session = await run_in_threadpool(svc.sessions.open, thread, principal)
     except NotFound:  # a thread the client named itself: it starts here
         session = await run_in_threadpool(svc.sessions.open, None, principal)
     request_id: str = request.state.request_id
     answer = await run_in_threadpool(
-        answer_turn, svc, session, question.strip(), principal, request_id
+        answer_turn, svc, session, question.strip(), principal, request_id, None, user
     )
     request.state.log = log_fields(question.strip(), answer)
     return {
