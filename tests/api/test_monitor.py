@@ -92,7 +92,23 @@ def test_analyzers_and_one_analysis(
     ("method", "path", "kwargs", "status", "words"),
     [
         ("get", "/api/monitor/overview", {"params": {"domain": "money"}}, 400, "domains are"),
-        ("get", "/api/monitor/overview", {"params": {"as_of": "1999-01-01"}}, 400, "no data for"),
+        ("get", "/api/monitor/overview", {"params": {"as_of": "2001-01-01"}}, 400, "no data for"),
+        ("get", "/api/monitor/overview", {"params": {"as_of": "1999-01-01"}}, 400, "before 2000"),
+        ("get", "/api/monitor/overview", {"params": {"as_of": "9999-12-31"}}, 400, "in the future"),
+        (
+            "post",
+            "/api/monitor/analyzers/cost.spend_spike",
+            {"json": {"params": {"threshold": "NaN"}}},
+            400,
+            "a number",
+        ),
+        (
+            "post",
+            "/api/monitor/analyzers/performance.slow_queries",
+            {"json": {"params": {"threshold_seconds": 10**300}}},
+            400,
+            "at most",
+        ),
         ("get", "/api/monitor/overview", {"params": {"as_of": "soon"}}, 400, "YYYY-MM-DD"),
         (
             "get",

@@ -134,3 +134,18 @@ def test_the_tpch_home_default_lakehouse_reports(tpch_home: Path) -> None:
             "security",
             "data_quality",
         }
+
+
+def test_shares_are_of_all_spend(seeded: tuple[PlatformHealth, dict[str, Any]]) -> None:
+    health, incidents = seeded
+    jobs = health.analyze("cost.top_contributors", as_of=incidents["as_of"], params={"by": "job"})
+    workspaces = health.analyze("cost.top_contributors", as_of=incidents["as_of"])
+    share = dict(zip(jobs.columns, jobs.rows[0], strict=True))["share"]
+    total = sum(float(r[1]) for r in workspaces.rows)
+    assert share == pytest.approx(float(jobs.rows[0][1]) / total, abs=1e-3) and share < 0.5
+
+
+def test_exact_percentiles_on_databricks(seeded: tuple[PlatformHealth, dict[str, Any]]) -> None:
+    health, incidents = seeded
+    found = health.analyze("performance.queue_time", as_of=incidents["as_of"])
+    assert "PERCENTILE(" in found.sql[0] and "APPROX" not in found.sql[0]

@@ -79,3 +79,16 @@ def test_summary_or_detail_and_bad_workspace(client: TestClient) -> None:
     refused = chat(client, key, "my workspace is atlantis")
     assert refused["status"] == "error" and "the workspaces are" in str(refused["answer"])
     assert "no longer remember" in str(chat(client, key, "forget my preferences")["answer"])
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "give me everything about orders in 1995",
+        "I work on sales reports; what is net revenue by customer region in 1995?",
+    ],
+)
+def test_questions_about_the_data_are_not_preferences(client: TestClient, message: str) -> None:
+    key = issue_key(client, role="viewer")
+    answer = chat(client, key, message)
+    assert "preferences" not in answer and answer["plan"]["type"] != "health"  # type: ignore[index]

@@ -44,14 +44,50 @@ def test_related_is_noticed() -> None:
     [
         "What did each workspace spend yesterday?",  # a number: the semantic model's
         "how many queries failed today",
-        "which jobs failed yesterday",  # another period than the analyzer's window
-        "p95 queue time by warehouse yesterday",
+        "why did costs spike in october?",  # another period than the analyzers' windows
+        "why did shipping costs spike in 1995?",
+        "p95 queue time by warehouse yesterday",  # numbers grouped by something
+        "Failed logins by source IP today",
+        "which queries failed today?",
+        "give me an overview of sales",
+        "what is happening with revenue?",
+        "list students with the first login after september",
         "how many orders were placed in 1995?",
         "which of those failed most often?",  # a follow-up with nothing before it
     ],
 )
 def test_data_questions_are_not_health_questions(message: str) -> None:
     assert route(message) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "analyzer"),
+    [
+        ("which jobs got slower?", "reliability.duration_regressions"),
+        ("which tables have too many nulls?", "data_quality.failing_checks"),
+    ],
+)
+def test_an_analyzers_own_words_are_enough(message: str, analyzer: str) -> None:
+    found = route(message)
+    assert found is not None and found.analyzers == (analyzer,)
+
+
+@pytest.mark.parametrize(
+    "message", ["what needs my attention?", "is there anything I should worry about?"]
+)
+def test_worries_reach_every_domain(message: str) -> None:
+    found = route(message)
+    assert found is not None and found.everything
+
+
+def test_yesterday_moves_a_one_day_analysis_back() -> None:
+    found = route("which jobs failed yesterday")
+    assert found is not None and found.yesterday
+    assert found.analyzers == ("reliability.failed_runs_today",)
+
+
+def test_a_data_question_after_a_health_answer_stays_a_data_question() -> None:
+    assert route("how many orders did they place in 1995?", {"domains": ["reliability"]}) is None
 
 
 def test_a_follow_up_keeps_the_previous_domains() -> None:

@@ -23,16 +23,26 @@ from lakechat.security.principals import Principal
 if TYPE_CHECKING:
     from lakechat.monitor.service import PlatformHealth
 
-_FORGET = re.compile(r"\bforget (?:my|all(?: my)?|the) (?:preferences|settings)\b", re.I)
-_ALL_WORKSPACES = re.compile(r"\b(?:use|show|look at|across) all (?:the )?workspaces\b", re.I)
+#: a preference is the whole message, never a phrase inside a question about the data
+_FORGET = re.compile(
+    r"^\s*(?:please\s+)?forget (?:my|all(?: my)?|the) (?:preferences|settings)\W*$", re.I
+)
+_ALL_WORKSPACES = re.compile(
+    r"^\s*(?:please\s+)?(?:use|show|look at|go back to) all (?:the )?workspaces\W*$", re.I
+)
 _WORKSPACE = re.compile(
-    r"\b(?:my workspace is|i work in|i work on|default workspace(?: is| to)?|"
-    r"use (?:the )?workspace|focus on (?:the )?workspace)\s+([A-Za-z0-9_.-]+)",
+    r"^\s*(?:please\s+)?(?:my workspace is|my default workspace is|i work in workspace|"
+    r"set my (?:default )?workspace to|use (?:the )?workspace|focus on (?:the )?workspace)"
+    r"\s+([A-Za-z0-9_.-]+?)\W*$",
     re.IGNORECASE,
 )
-_WANTS = r"\b(?:i prefer|i want|i'd like|give me|always|remember|from now on)\b"
-_DETAIL = re.compile(_WANTS + r".*\b(?:detail(?:ed|s)?|full answers?|everything)\b", re.I)
-_SUMMARY = re.compile(_WANTS + r".*\b(?:summar(?:y|ies)|brief|short)\b", re.I)
+_STYLE = re.compile(
+    r"^\s*(?:please\s+)?(?:i prefer|i'd prefer|i want|i'd like|give me|always give me|"
+    r"from now on,? (?:give me|i want)|remember (?:that )?i (?:prefer|want))\s+"
+    r"(?:the |more |only )?(detailed|full|short|brief|summary|summarized)\s+"
+    r"(?:health )?(?:answers|summaries|replies|reports)\W*$",
+    re.IGNORECASE,
+)
 
 
 def health_turn(
@@ -85,8 +95,8 @@ def _preference_turn(
             until = memory.set(who, principal.tenant, "workspace", workspace[1])
             said = (f"Noted: health answers look at workspace {workspace[1]} by default "
                     f"(until {until:%Y-%m-%d}; say 'use all workspaces' to undo).")  # fmt: skip
-        elif _SUMMARY.search(message) or _DETAIL.search(message):
-            style = "summary" if _SUMMARY.search(message) else "detail"
+        elif found_style := _STYLE.search(message):
+            style = "detail" if found_style.group(1).lower() in ("detailed", "full") else "summary"
             until = memory.set(who, principal.tenant, "detail", style)
             said = (f"Noted: health answers will be {'short summaries' if style == 'summary' else 'detailed'} "
                     f"(until {until:%Y-%m-%d}).")  # fmt: skip

@@ -11,8 +11,9 @@ Analyzers are written in Databricks SQL and run through the ``Warehouse`` protoc
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from lakechat.errors import BadRequest
@@ -54,6 +55,8 @@ class Param:
                 if isinstance(value, bool):
                     raise ValueError
                 typed = float(value)
+                if not math.isfinite(typed):
+                    raise ValueError
             elif self.type == "date":
                 typed = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
             else:
@@ -68,6 +71,12 @@ class Param:
             raise BadRequest(
                 f"parameter {self.name!r} must be one of {', '.join(self.choices)}, not {typed!r}"
             )
+        if self.type == "str":  # bounds are on the length
+            if self.maximum is not None and len(typed) > self.maximum:
+                raise BadRequest(
+                    f"parameter {self.name!r} is at most {self.maximum:g} characters long"
+                )
+            return typed
         if self.minimum is not None and typed < self.minimum:
             raise BadRequest(f"parameter {self.name!r} must be at least {self.minimum:g}")
         if self.maximum is not None and typed > self.maximum:
@@ -271,7 +280,8 @@ class Analyzer:
     keywords: tuple[str, ...] = ()
     #: run by the overview (analyses that only list rows are asked for by name)
     in_overview: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: about one day (the as-of day): "yesterday" in a question moves the as-of day back
+    per_day: bool = False
 
     def read_params(self, given: Mapping[str, Any] | None) -> dict[str, Any]:
         """Defaults overlaid with ``given``; BadRequest for unknown names or bad values."""

@@ -28,7 +28,7 @@ PRICED = """priced AS (
          CAST(u.usage_quantity AS DOUBLE) * CAST(p.pricing.effective_list.`default` AS DOUBLE) AS cost
   FROM system.billing.usage AS u
   JOIN system.billing.list_prices AS p
-    ON u.sku_name = p.sku_name AND u.usage_unit = p.usage_unit
+    ON u.sku_name = p.sku_name AND u.usage_unit = p.usage_unit AND u.cloud = p.cloud
    AND u.usage_end_time >= p.price_start_time
    AND (p.price_end_time IS NULL OR u.usage_end_time < p.price_end_time)
   WHERE u.usage_date >= :since AND u.usage_date <= :until
@@ -100,9 +100,10 @@ def top_contributors(runner: AnalysisRunner, ctx: Context) -> Outcome:
     since = ctx.window.as_of - dt.timedelta(days=days - 1)
     column = BY_COLUMNS[by]
     done, rows = runner.rows(
-        f"WITH {PRICED}\n"
+        f"WITH {PRICED}\n"  # noqa: S608 (constant fragments; values are :markers)
         f"SELECT {column} AS {by}, round(sum(p.cost), 2) AS cost_usd,\n"
-        "       round(sum(p.cost) / sum(sum(p.cost)) OVER (), 4) AS share\n"
+        # the share of all spend, not only of what has this attribute
+        "       round(try_divide(sum(p.cost), (SELECT sum(cost) FROM priced)), 4) AS share\n"
         f"FROM priced AS p {WORKSPACE_NAMES.format(alias='p')}\n"
         f"WHERE {column} IS NOT NULL GROUP BY 1 ORDER BY cost_usd DESC LIMIT :limit",
         since=since,
@@ -113,7 +114,7 @@ def top_contributors(runner: AnalysisRunner, ctx: Context) -> Outcome:
     top = rows[0] if rows else None
     summary = (
         f"{top[by]} spent the most in {days} days: {money(top['cost_usd'])} "
-        f"({top['share']:.0%} of it)"
+        f"({top['share'] or 0:.0%} of all spend)"
         if top
         else f"no spend by {by} in the last {days} days"
     )
@@ -130,7 +131,7 @@ def top_contributors(runner: AnalysisRunner, ctx: Context) -> Outcome:
     params=(
         Param("lookback_days", "int", 3, "complete days to check", minimum=1, maximum=60),
         Param("trailing_days", "int", 14, "days of the baseline median", minimum=3, maximum=90),
-        Param("threshold", "float", 2.0, "spend / median that counts", minimum=1.0),
+        Param("threshold", "float", 2.0, "spend / median that counts", minimum=1.0, maximum=1000),
     ),
     keywords=("spike", "spiked", "jump", "surge", "why did costs", "increase", "anomaly"),
 )
@@ -154,7 +155,7 @@ def spend_spike(runner: AnalysisRunner, ctx: Context) -> Outcome:
         "  FROM daily)\n"
         "SELECT coalesce(w.workspace_name, s.workspace_id) AS workspace, s.workspace_id,\n"
         "       s.usage_date, round(s.cost, 2) AS cost_usd, round(s.baseline, 2) AS median_usd,\n"
-        "       round(s.cost / s.baseline, 2) AS ratio\n"
+        "       round(try_divide(s.cost, s.baseline), 2) AS ratio\n"
         f"FROM scored AS s {WORKSPACE_NAMES.format(alias='s')}\n"
         "WHERE s.usage_date >= :first AND s.baseline > 0 AND s.baseline_days >= :enough\n"
         "ORDER BY ratio DESC",
@@ -168,7 +169,7 @@ def spend_spike(runner: AnalysisRunner, ctx: Context) -> Outcome:
     statements = [done]
     findings: list[Finding] = []
     for row in rows:
-        if row["ratio"] < threshold:
+        if row["ratio"] is None or row["ratio"] < threshold:
             continue
         driver, sql, evidence = _driver(runner, ctx, row["workspace_id"], row["usage_date"], trail)
         statements.append(driver)
@@ -248,7 +249,7 @@ def _driver(
     tables=TABLES,
     params=(
         DAYS,
-        Param("tag", "str", "team", "the tag every workload should carry"),
+        Param("tag", "str", "team", "the tag every workload should carry", maximum=200),
         Param("threshold", "float", 0.2, "untagged share that counts", minimum=0, maximum=1),
     ),
     keywords=("untagged", "tag", "tags", "attribution", "unattributed", "chargeback"),
@@ -304,7 +305,11 @@ def untagged_spend(runner: AnalysisRunner, ctx: Context) -> Outcome:
     "Week-over-week growth",
     "The last seven complete days against the seven before, per workspace.",
     tables=TABLES,
-    params=(Param("threshold", "float", 0.5, "growth that counts (0.5 = +50%)", minimum=0),),
+    params=(
+        Param(
+            "threshold", "float", 0.5, "growth that counts (0.5 = +50%)", minimum=0, maximum=1000
+        ),
+    ),
     keywords=("week over week", "weekly", "growth", "growing", "last week"),
 )
 def week_over_week(runner: AnalysisRunner, ctx: Context) -> Outcome:
@@ -390,7 +395,16 @@ def serverless_vs_classic(runner: AnalysisRunner, ctx: Context) -> Outcome:
     "Month-to-date spend, the last week's daily rate carried to the month's end, and "
     "last month's total.",
     tables=TABLES,
-    params=(Param("threshold", "float", 0.25, "growth over last month that counts", minimum=0),),
+    params=(
+        Param(
+            "threshold",
+            "float",
+            0.25,
+            "growth over last month that counts",
+            minimum=0,
+            maximum=1000,
+        ),
+    ),
     keywords=("projection", "forecast", "month end", "end of the month", "budget", "on track"),
 )
 def month_end_projection(runner: AnalysisRunner, ctx: Context) -> Outcome:

@@ -8,6 +8,7 @@ session remembers for the next turn.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from lakechat.assistant.charts import ChartColumn, chart_for
 from lakechat.errors import LakechatError
 from lakechat.monitor.base import DOMAINS, SEVERITY_RANK, Analysis, Finding, ranked
+from lakechat.monitor.registry import get_analyzer
 from lakechat.monitor.report import HealthReport
 from lakechat.monitor.routing import HealthRoute
 from lakechat.monitor.service import PlatformHealth
@@ -37,7 +39,15 @@ def answer_health(
     detail = plan.detail if plan.detail is not None else prefs.get("detail") == "detail"
     shown = DETAIL_FINDINGS if detail else SUMMARY_FINDINGS
     if plan.analyzers:
-        analyses = [health.analyze(name, workspace=workspace) for name in plan.analyzers]
+        yesterday = health.clock().date() - dt.timedelta(days=1) if plan.yesterday else None
+        analyses = [
+            health.analyze(
+                name,
+                workspace=workspace,
+                as_of=yesterday if yesterday and get_analyzer(name).per_day else None,
+            )
+            for name in plan.analyzers
+        ]
         report = None
     else:
         report = health.report(domains=plan.domains, workspace=workspace)

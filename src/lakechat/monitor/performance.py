@@ -58,10 +58,14 @@ def _gib(value: float | None) -> str:
     tables=TABLES,
     params=(
         HOURS,
-        Param("threshold_seconds", "int", 600, "a statement is slow after", minimum=1),
-        Param("min_count", "int", 3, "slow statements a warehouse needs", minimum=1),
+        Param(
+            "threshold_seconds", "int", 600, "a statement is slow after", minimum=1, maximum=86_400
+        ),
+        Param(
+            "min_count", "int", 3, "slow statements a warehouse needs", minimum=1, maximum=1_000_000
+        ),
     ),
-    keywords=("slow", "slow queries", "long running", "longest", "queries"),
+    keywords=("slow", "slow queries", "long running", "longest", "slowest"),
 )
 def slow_queries(runner: AnalysisRunner, ctx: Context) -> Outcome:
     threshold_ms = int(ctx.params["threshold_seconds"]) * 1000
@@ -82,7 +86,7 @@ def slow_queries(runner: AnalysisRunner, ctx: Context) -> Outcome:
         if len(slow) < ctx.params["min_count"]:
             continue
         spilling = sum(1 for r in slow if (r["spilled_local_bytes"] or 0) > 0)
-        longest = max(int(r["total_duration_ms"]) for r in slow)
+        longest = max(int(r["total_duration_ms"] or 0) for r in slow)
         findings.append(
             ctx.finding(
                 "slow_queries",
@@ -116,7 +120,12 @@ def slow_queries(runner: AnalysisRunner, ctx: Context) -> Outcome:
     "Disk spill",
     "Statements that spilled to local disk (memory pressure), per warehouse.",
     tables=TABLES,
-    params=(HOURS, Param("min_count", "int", 5, "spilling statements that count", minimum=1)),
+    params=(
+        HOURS,
+        Param(
+            "min_count", "int", 5, "spilling statements that count", minimum=1, maximum=1_000_000
+        ),
+    ),
     keywords=("spill", "spilled", "spilling", "memory", "disk"),
 )
 def disk_spill(runner: AnalysisRunner, ctx: Context) -> Outcome:
@@ -158,7 +167,10 @@ def disk_spill(runner: AnalysisRunner, ctx: Context) -> Outcome:
     "Queue time per warehouse",
     "How long statements waited for a free slot (at capacity) and for compute to start.",
     tables=TABLES,
-    params=(HOURS, Param("threshold_seconds", "int", 60, "p95 wait that counts", minimum=1)),
+    params=(
+        HOURS,
+        Param("threshold_seconds", "int", 60, "p95 wait that counts", minimum=1, maximum=86_400),
+    ),
     keywords=("queue", "queued", "queueing", "waiting", "wait", "capacity", "concurrency"),
 )
 def queue_time(runner: AnalysisRunner, ctx: Context) -> Outcome:
@@ -226,7 +238,7 @@ def p95_query_duration(runner: AnalysisRunner, ctx: Context) -> Outcome:
     summary = (
         f"{worst['warehouse']} has the slowest p95: {worst['p95_ms'] / 1000:.1f} s "
         f"over {worst['statements']} statements"
-        if worst
-        else "no statements in the window"
+        if worst and worst["p95_ms"] is not None
+        else "no statements with a duration in the window"
     )
     return Outcome((done,), (), summary, Chart("bar", "warehouse", "p95_ms", summary))

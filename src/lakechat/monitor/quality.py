@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lakechat.errors import LakechatError
 from lakechat.monitor.base import Chart, Context, Finding, Outcome, Param
 from lakechat.monitor.registry import analyzer
 from lakechat.monitor.runner import AnalysisRunner, Statement, identifier
@@ -25,9 +26,11 @@ RESULTS = "system.data_quality_monitoring.table_results"
 
 
 def _catalogs(runner: AnalysisRunner) -> tuple[str, dict[str, str]]:
-    """``(:catalog_0, ...)`` for the watched catalogs, and the values of its markers."""
-    watched = runner.watched_catalogs or ("main",)
-    values = {f"catalog_{i}": c for i, c in enumerate(watched)}
+    """``(:catalog_0, ...)`` for the watched catalogs, and the values of its markers;
+    ``(NULL)`` (no table) when none is watched."""
+    values = {f"catalog_{i}": c for i, c in enumerate(runner.watched_catalogs)}
+    if not values:
+        return "(NULL)", {}
     return "(" + ", ".join(f":{name}" for name in values) + ")", values
 
 
@@ -37,7 +40,9 @@ def _catalogs(runner: AnalysisRunner) -> tuple[str, dict[str, str]]:
     "Stale tables",
     "Tables whose last commit is overdue against their own cadence, with the job that writes them.",
     tables=(RESULTS,),
-    params=(Param("factor", "float", 2.0, "overdue after this many cadences", minimum=1),),
+    params=(
+        Param("factor", "float", 2.0, "overdue after this many cadences", minimum=1, maximum=100),
+    ),
     keywords=("stale", "fresh", "freshness", "outdated", "not updated", "late", "overdue"),
 )
 def stale_tables(runner: AnalysisRunner, ctx: Context) -> Outcome:
@@ -63,11 +68,13 @@ def stale_tables(runner: AnalysisRunner, ctx: Context) -> Outcome:
         "  l.status, l.last_commit, round(c.cadence_hours, 1) AS cadence_hours,\n"
         "  round(c.longest_usual_gap, 1) AS longest_usual_gap,\n"
         "  round(timestampdiff(MINUTE, l.last_commit, :now) / 60.0, 1) AS hours_since_commit,\n"
-        "  l.upstream[0].job_name AS writer_job, l.upstream[0].last_run_status AS writer_status\n"
+        # try_element_at: an empty list of upstream jobs is NULL, not an error (ANSI mode)
+        "  try_element_at(l.upstream, 1).job_name AS writer_job,\n"
+        "  try_element_at(l.upstream, 1).last_run_status AS writer_status\n"
         "FROM latest AS l JOIN cadence AS c ON c.catalog_name = l.catalog_name\n"
         "  AND c.schema_name = l.schema_name AND c.table_name = l.table_name\n"
         "WHERE l.newest = 1\n"
-        "ORDER BY hours_since_commit / c.longest_usual_gap DESC",
+        "ORDER BY try_divide(hours_since_commit, c.longest_usual_gap) DESC",
         now=ctx.window.now,
     )
     factor = ctx.params["factor"]
@@ -159,22 +166,34 @@ def failing_checks(runner: AnalysisRunner, ctx: Context) -> Outcome:
                 time=ctx.window.as_of,
             )
         )
-    profiled = _null_rates(runner, ctx, statements)
-    findings.extend(profiled)
+    skipped: list[str] = []
+    findings.extend(_null_rates(runner, ctx, statements, skipped))
     failing = [f for f in findings if f.severity != "info"]
     summary = f"{len(failing)} failing checks" + (
         ": " + "; ".join(f.title for f in failing[:5]) if failing else ""
     )
+    if skipped:
+        summary += f"; not profiled: {', '.join(skipped[:5])}" + (
+            f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        )
     return Outcome(tuple(statements), tuple(findings), summary, Chart("table", title=summary))
 
 
-def _null_rates(runner: AnalysisRunner, ctx: Context, statements: list[Statement]) -> list[Finding]:
+#: columns profiled by one statement (a wide table takes several)
+COLUMNS_PER_STATEMENT = 100
+
+
+def _null_rates(
+    runner: AnalysisRunner, ctx: Context, statements: list[Statement], skipped: list[str]
+) -> list[Finding]:
     catalogs, values = _catalogs(runner)
     listed, columns = runner.rows(
-        "SELECT table_catalog, table_schema, table_name, column_name, data_type\n"
-        "FROM system.information_schema.columns\n"
-        f"WHERE table_catalog IN {catalogs}\n"
-        "ORDER BY table_catalog, table_schema, table_name, ordinal_position",
+        "SELECT c.table_catalog, c.table_schema, c.table_name, c.column_name, c.data_type\n"
+        "FROM system.information_schema.columns AS c\n"
+        "JOIN system.information_schema.tables AS t ON t.table_catalog = c.table_catalog\n"
+        "  AND t.table_schema = c.table_schema AND t.table_name = c.table_name\n"
+        f"WHERE c.table_catalog IN {catalogs} AND coalesce(t.table_type, '') <> 'VIEW'\n"
+        "ORDER BY c.table_catalog, c.table_schema, c.table_name, c.ordinal_position",
         **values,
     )
     statements.append(listed)
@@ -182,55 +201,78 @@ def _null_rates(runner: AnalysisRunner, ctx: Context, statements: list[Statement
     for column in columns:
         key = (column["table_catalog"], column["table_schema"], column["table_name"])
         tables.setdefault(key, []).append(column)
-    limit, findings = ctx.params["max_null_rate"], []
+    findings: list[Finding] = []
     for key, cols in list(tables.items())[: ctx.params["max_tables"]]:
-        names = [c["column_name"] for c in cols]
-        texts = [c["column_name"] for c in cols if str(c["data_type"]).upper() == "STRING"]
-        nulls = ", ".join(
-            f"sum(CASE WHEN {identifier(n)} IS NULL THEN 1 ELSE 0 END) AS n{i}"
-            for i, n in enumerate(names)
+        try:  # one table we may not read, or that breaks, does not hide the others
+            findings.extend(_profile(runner, ctx, key, cols, statements))
+        except LakechatError as exc:
+            skipped.append(f"{'.'.join(key)} ({exc.message})")
+    return findings
+
+
+def _profile(
+    runner: AnalysisRunner,
+    ctx: Context,
+    key: tuple[str, str, str],
+    cols: list[dict[str, Any]],
+    statements: list[Statement],
+) -> list[Finding]:
+    """The null rate of each column of one table, and what explains the high ones."""
+    names = [c["column_name"] for c in cols]
+    texts = [c["column_name"] for c in cols if str(c["data_type"]).upper() == "STRING"]
+    counts: dict[str, Any] = {}
+    done: Statement | None = None
+    for first in range(0, max(len(names), 1), COLUMNS_PER_STATEMENT):
+        part = range(first, min(first + COLUMNS_PER_STATEMENT, len(names)))
+        nulls = "".join(
+            f", sum(CASE WHEN {identifier(names[i])} IS NULL THEN 1 ELSE 0 END) AS n{i}"
+            for i in part
         )
         distinct = "".join(
-            f", count(DISTINCT {identifier(t)}) AS d{i}" for i, t in enumerate(texts)
+            f", count(DISTINCT {identifier(t)}) AS d{i}"
+            for i, t in enumerate(texts)
+            if names.index(t) in part
         )
         done, found = runner.rows(
-            f"SELECT count(*) AS row_count, {nulls}{distinct} FROM {identifier(*key)}"  # noqa: S608 (names are quoted identifiers)
+            f"SELECT count(*) AS row_count{nulls}{distinct} FROM {identifier(*key)}"  # noqa: S608 (names are quoted identifiers)
         )
         statements.append(done)
-        counts = found[0]
-        total = counts["row_count"] or 0
-        if total == 0:
+        counts.update(found[0])
+    total = counts.get("row_count") or 0
+    limit = ctx.params["max_null_rate"]
+    findings: list[Finding] = []
+    if total == 0 or done is None:
+        return findings
+    categories = [t for i, t in enumerate(texts) if 1 < (counts[f"d{i}"] or 0) <= 20]
+    for i, name in enumerate(names):
+        rate = (counts[f"n{i}"] or 0) / total
+        if rate <= limit:
             continue
-        categories = [t for i, t in enumerate(texts) if 1 < (counts[f"d{i}"] or 0) <= 20]
-        for i, name in enumerate(names):
-            rate = (counts[f"n{i}"] or 0) / total
-            if rate <= limit:
-                continue
-            table = ".".join(key)
-            by = _explained_by(runner, key, name, [c for c in categories if c != name], statements)
-            findings.append(
-                ctx.finding(
-                    "null_rate_explained" if by else "null_rate",
-                    "info" if by else "medium",
-                    table,
-                    f"{table}.{name} is empty in {rate:.0%} of {total} rows"
-                    + (
-                        f", exactly where {by} says so (by design)"
-                        if by
-                        else f"; at most {limit:.0%} is expected"
-                    ),
-                    sql=done.source,
-                    evidence={
-                        "column": name,
-                        "null_rate": round(rate, 3),
-                        "expected_max_null_rate": limit,
-                        "rows": total,
-                        "explained_by": by,
-                    },
-                    score=rate,
-                    time=ctx.window.as_of,
-                )
+        table = ".".join(key)
+        by = _explained_by(runner, key, name, [c for c in categories if c != name], statements)
+        findings.append(
+            ctx.finding(
+                "null_rate_explained" if by else "null_rate",
+                "info" if by else "medium",
+                table,
+                f"{table}.{name} is empty in {rate:.0%} of {total} rows"
+                + (
+                    f", exactly where {by} says so (by design)"
+                    if by
+                    else f"; at most {limit:.0%} is expected"
+                ),
+                sql=done.source,
+                evidence={
+                    "column": name,
+                    "null_rate": round(rate, 3),
+                    "expected_max_null_rate": limit,
+                    "rows": total,
+                    "explained_by": by,
+                },
+                score=rate,
+                time=ctx.window.as_of,
             )
+        )
     return findings
 
 

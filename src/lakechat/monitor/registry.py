@@ -37,6 +37,7 @@ def analyzer(
     params: tuple[Param, ...] = (),
     keywords: tuple[str, ...] = (),
     in_overview: bool = True,
+    per_day: bool = False,
 ) -> Callable[[RunFunction], RunFunction]:
     """Register the decorated function as the analyzer ``name``."""
 
@@ -44,7 +45,7 @@ def analyzer(
         if name in _REGISTERED:
             raise ValueError(f"analyzer {name!r} is registered twice")
         _REGISTERED[name] = Analyzer(
-            name, domain, title, description, tables, run, params, keywords, in_overview
+            name, domain, title, description, tables, run, params, keywords, in_overview, per_day
         )
         return run
 
@@ -128,11 +129,17 @@ def run_analyzer(
     outcome = spec.run(runner, context)
     # the first statement is the analysis; later ones look closer at what it found
     last = outcome.statements[0].result if outcome.statements else None
+    summary = outcome.summary
+    if any(s.result.truncated for s in outcome.statements):
+        summary += (
+            f" (only the first {runner.max_rows:,} rows of a statement were read; "
+            "narrow the window or raise HEALTH_QUERY_MAX_ROWS)"
+        )
     return Analysis(
         analyzer=spec.name,
         domain=spec.domain,
         title=spec.title,
-        summary=outcome.summary,
+        summary=summary,
         params=values,
         sql=tuple(s.source for s in outcome.statements),
         columns=tuple(c.name for c in last.columns) if last else (),

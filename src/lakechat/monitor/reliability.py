@@ -49,9 +49,11 @@ DAYS = Param("days", "int", 7, "days of runs", minimum=1, maximum=90)
 @analyzer(
     "reliability.failed_runs_today",
     "reliability",
-    "Failed runs today",
-    "Jobs with failed, errored or timed-out runs today, with their termination codes.",
+    "Failed runs of the day",
+    "Jobs with failed, errored or timed-out runs on the as-of day (today), with their "
+    "termination codes.",
     tables=TABLES,
+    per_day=True,
     keywords=(
         "failed",
         "fail",
@@ -71,7 +73,7 @@ def failed_runs_today(runner: AnalysisRunner, ctx: Context) -> Outcome:
         "SELECT job, job_id, count(*) AS failed_runs, max(ended) AS last_failure,\n"
         "       max(termination_code) AS termination_code\n"
         f"FROM runs WHERE result_state IN {FAILED}\n"
-        "GROUP BY job, job_id ORDER BY failed_runs DESC, last_failure DESC",
+        "GROUP BY workspace_id, job, job_id ORDER BY failed_runs DESC, last_failure DESC",
         **scope(ctx, ctx.window.today_start),
     )
     findings = tuple(
@@ -79,7 +81,7 @@ def failed_runs_today(runner: AnalysisRunner, ctx: Context) -> Outcome:
             "job_failed",
             "high",
             row["job"],
-            f"{row['job']} failed {_times(row['failed_runs'])} today "
+            f"{row['job']} failed {_times(row['failed_runs'])} on {ctx.window.as_of} "
             f"({row['termination_code']}), last at {row['last_failure']:%H:%M} UTC",
             sql=done.source,
             evidence={
@@ -95,7 +97,7 @@ def failed_runs_today(runner: AnalysisRunner, ctx: Context) -> Outcome:
         for row in rows
     )
     summary = (
-        f"{len(rows)} job{'s' if len(rows) != 1 else ''} failed today: "
+        f"{len(rows)} job{'s' if len(rows) != 1 else ''} failed on {ctx.window.as_of}: "
         + ", ".join(f"{r['job']} ({_times(r['failed_runs'])})" for r in rows)
         if rows
         else f"no job failed on {ctx.window.as_of}"
@@ -125,7 +127,7 @@ def success_rate(runner: AnalysisRunner, ctx: Context) -> Outcome:
         f"  sum(CASE WHEN result_state IN {FAILED} THEN 1 ELSE 0 END) AS failed,\n"
         "  round(avg(CASE WHEN result_state = 'SUCCEEDED' THEN 1.0 ELSE 0.0 END), 4)"
         " AS success_rate\n"
-        "FROM runs GROUP BY job ORDER BY success_rate, runs DESC",
+        "FROM runs GROUP BY workspace_id, job_id, job ORDER BY success_rate, runs DESC",
         **scope(ctx, since),
     )
     total = sum(r["runs"] for r in rows)
@@ -144,7 +146,7 @@ def success_rate(runner: AnalysisRunner, ctx: Context) -> Outcome:
     params=(
         Param("days", "int", 14, "days of runs", minimum=1, maximum=90),
         Param("min_rate", "float", 0.1, "failure share that counts", minimum=0, maximum=1),
-        Param("min_runs", "int", 5, "runs a job needs", minimum=1),
+        Param("min_runs", "int", 5, "runs a job needs", minimum=1, maximum=100_000),
     ),
     keywords=("flaky", "flaky jobs", "intermittent", "unstable", "flapping", "failed most often"),
 )
@@ -155,7 +157,7 @@ def flaky_jobs(runner: AnalysisRunner, ctx: Context) -> Outcome:
         "SELECT job, job_id, count(*) AS runs,\n"
         f"  sum(CASE WHEN result_state IN {FAILED} THEN 1 ELSE 0 END) AS failed,\n"
         "  sum(CASE WHEN result_state = 'SUCCEEDED' THEN 1 ELSE 0 END) AS succeeded\n"
-        "FROM runs GROUP BY job, job_id ORDER BY failed DESC",
+        "FROM runs GROUP BY workspace_id, job, job_id ORDER BY failed DESC",
         **scope(ctx, since),
     )
     findings: list[Finding] = []
@@ -204,7 +206,14 @@ def flaky_jobs(runner: AnalysisRunner, ctx: Context) -> Outcome:
     params=(
         Param("recent_days", "int", 7, "recent days", minimum=1, maximum=30),
         Param("baseline_days", "int", 21, "days before them", minimum=3, maximum=90),
-        Param("threshold", "float", 2.0, "recent / baseline median that counts", minimum=1),
+        Param(
+            "threshold",
+            "float",
+            2.0,
+            "recent / baseline median that counts",
+            minimum=1,
+            maximum=1000,
+        ),
     ),
     keywords=("slower", "slow jobs", "regression", "regressions", "duration", "taking longer"),
 )
@@ -220,7 +229,7 @@ def duration_regressions(runner: AnalysisRunner, ctx: Context) -> Outcome:
         "  sum(CASE WHEN ended >= :split THEN 1 ELSE 0 END) AS recent_runs,\n"
         "  sum(CASE WHEN ended < :split THEN 1 ELSE 0 END) AS baseline_runs\n"
         "FROM runs WHERE result_state = 'SUCCEEDED'\n"
-        "GROUP BY job, job_id ORDER BY recent_median_s / baseline_median_s DESC",
+        "GROUP BY workspace_id, job, job_id ORDER BY try_divide(recent_median_s, baseline_median_s) DESC",
         **scope(ctx, since),
         split=split,
     )
@@ -255,7 +264,9 @@ def duration_regressions(runner: AnalysisRunner, ctx: Context) -> Outcome:
     return Outcome((done,), tuple(findings), summary, Chart("bar", "job", "recent_median_s"))
 
 
-def _minutes(seconds: float) -> str:
+def _minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "an unknown time"
     return f"{float(seconds) / 60:.0f} min" if seconds >= 120 else f"{float(seconds):.0f} s"
 
 
@@ -276,7 +287,8 @@ def p95_duration(runner: AnalysisRunner, ctx: Context) -> Outcome:
         "SELECT job, count(*) AS runs,\n"
         "  percentile_cont(0.95) WITHIN GROUP (ORDER BY seconds) AS p95_seconds,\n"
         "  median(seconds) AS median_seconds\n"
-        "FROM runs WHERE result_state = 'SUCCEEDED' GROUP BY job ORDER BY p95_seconds DESC",
+        "FROM runs WHERE result_state = 'SUCCEEDED'\n"
+        "GROUP BY workspace_id, job_id, job ORDER BY p95_seconds DESC",
         **scope(ctx, since),
     )
     top = rows[0] if rows else None
@@ -294,7 +306,10 @@ def p95_duration(runner: AnalysisRunner, ctx: Context) -> Outcome:
     "Retries",
     "Failed runs that were run again soon after, and whether the retry succeeded.",
     tables=TABLES,
-    params=(DAYS, Param("within_minutes", "int", 120, "a retry starts within", minimum=1)),
+    params=(
+        DAYS,
+        Param("within_minutes", "int", 120, "a retry starts within", minimum=1, maximum=10_080),
+    ),
     keywords=("retry", "retries", "retried", "rerun", "re-run"),
 )
 def retries(runner: AnalysisRunner, ctx: Context) -> Outcome:
@@ -302,15 +317,16 @@ def retries(runner: AnalysisRunner, ctx: Context) -> Outcome:
     within = int(ctx.params["within_minutes"])
     done, rows = runner.rows(
         f"WITH {RUNS},\n"  # noqa: S608 (constant fragments; values are :markers)
-        "ordered AS (SELECT job, job_id, result_state, ended,\n"
-        "  lead(result_state) OVER (PARTITION BY job_id ORDER BY ended) AS next_state,\n"
-        "  lead(ended) OVER (PARTITION BY job_id ORDER BY ended) AS next_ended\n"
+        "ordered AS (SELECT workspace_id, job, job_id, result_state, ended,\n"
+        "  lead(result_state) OVER (PARTITION BY workspace_id, job_id ORDER BY ended)"
+        " AS next_state,\n"
+        "  lead(ended) OVER (PARTITION BY workspace_id, job_id ORDER BY ended) AS next_ended\n"
         "  FROM runs)\n"
         "SELECT job, job_id, count(*) AS retried,\n"
         "  sum(CASE WHEN next_state = 'SUCCEEDED' THEN 1 ELSE 0 END) AS recovered\n"
         f"FROM ordered WHERE result_state IN {FAILED} AND next_ended IS NOT NULL\n"
         "  AND timestampdiff(MINUTE, ended, next_ended) <= :within\n"
-        "GROUP BY job, job_id ORDER BY retried DESC",
+        "GROUP BY workspace_id, job, job_id ORDER BY retried DESC",
         **scope(ctx, since),
         within=within,
     )

@@ -51,10 +51,12 @@ class HealthReport:
         return [f for f in self.findings if f.domain == domain]
 
     def status(self, domain: str) -> str:
+        """From the worst finding; ``unknown`` when an analyzer failed and nothing was found."""
         worst = next(iter(self.in_domain(domain)), None)
-        if any(f.domain == domain for f in self.failures):
+        found = STATUS_BY_SEVERITY.get(worst.severity, "ok") if worst else "ok"
+        if found == "ok" and any(f.domain == domain for f in self.failures):
             return "unknown"
-        return STATUS_BY_SEVERITY.get(worst.severity, "ok") if worst else "ok"
+        return found
 
     def attention(self, count: int = 5) -> list[Finding]:
         """What to look at first: the worst findings, at most two per domain; of equal

@@ -29,17 +29,17 @@ DOMAIN_WORDS: dict[Domain, tuple[str, ...]] = {
 #: words that ask for a diagnosis
 _DIAGNOSTIC = re.compile(
     r"\b(why|spike\w*|jump\w*|surge\w*|anomal\w*|concerns?|issues?|problems?|wrong|health|"
-    r"healthy|overview|first|related|relate|correlat\w*|flaky|suspicious|risks?|risky|stale|"
+    r"healthy|overview|related|relate|correlat\w*|flaky|suspicious|risks?|risky|stale|"
     r"unowned|ownerless|without (?:an )?owners?|failed|failing|failures?|broke\w*|slow|"
-    r"slowest|regress\w*|spill\w*|queue\w*|security|attack\w*|breach\w*|untagged|"
-    r"alerts?|incidents?|going on|happening|worry|worried|attention)\b",
+    r"slower|slowest|regress\w*|spill\w*|queue\w*|security|attack\w*|breach\w*|untagged|"
+    r"alerts?|incidents?|worry|worried|attention)\b",
     re.IGNORECASE,
 )
 #: asks for a diagnosis even without naming an analysis ("any security concerns?")
 _STRONG = re.compile(
     r"\b(why|spike\w*|anomal\w*|concerns?|issues?|problems?|wrong|health|healthy|overview|"
-    r"first|related|correlat\w*|flaky|suspicious|risks?|risky|stale|security|attack\w*|"
-    r"breach\w*|incidents?|attention|worr\w*|going on|happening)\b",
+    r"related|correlat\w*|flaky|suspicious|risks?|risky|stale|security|attack\w*|"
+    r"breach\w*|incidents?|attention|worr\w*)\b",
     re.IGNORECASE,
 )
 #: asks for a number a semantic model answers ("how many queries failed today?")
@@ -48,18 +48,31 @@ _NUMBER = re.compile(
     r"average|sum|count))\b",
     re.IGNORECASE,
 )
-#: names a period other than now: the analyzers' fixed windows would answer another one
-_PERIOD = re.compile(
-    r"\b(yesterday|last (?:week|month|quarter|year|\d+ \w+)|this (?:week|month|quarter|year)|"
-    r"past \d+ \w+|since|between|\d{4}-\d{2}(?:-\d{2})?|(?:in|during) (?:jan|feb|mar|apr|may|"
-    r"jun|jul|aug|sep|oct|nov|dec)\w*|by (?:day|week|month|hour))\b",
+#: a recent period the analyzers' windows answer ("yesterday", "this week")
+_RECENT = re.compile(
+    r"\b(today|yesterday|now|right now|lately|recently|this week|last (?:7|seven) days|"
+    r"last 24 hours|last week|past (?:day|week))\b",
     re.IGNORECASE,
 )
-#: asks for every domain
+#: names a period: unless it is a recent one, the analyzers' fixed windows would answer
+#: another, so the semantic models take the question
+_PERIOD = re.compile(
+    r"\b(yesterday|last (?:week|month|quarter|year|\d+ \w+)|this (?:week|month|quarter|year)|"
+    r"past \d+ \w+|since|between|before|after|(?:19|20)\d{2}(?:-\d{2}(?:-\d{2})?)?|"
+    r"january|february|march|april|june|july|august|september|october|november|december|"
+    r"(?:in|during) (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|"
+    r"by (?:day|week|month|hour|quarter|year))\b",
+    re.IGNORECASE,
+)
+#: asks for numbers grouped by something ("failed logins by source IP"): a semantic query
+_GROUPED = re.compile(r"\b(?:by|per|for each)\s+(?!the way\b)\w+", re.IGNORECASE)
+#: asks for every domain: about the platform as a whole, not about a subject of the data
 _EVERYTHING = re.compile(
-    r"\b(overview|platform health|overall|everything|look at first|what should i look|"
-    r"anything wrong|any (?:issues|problems|incidents)|how healthy|status of the platform|"
-    r"health report|going on|happening)\b",
+    r"(^\s*(?:give me an? |show me an? |an? )?(?:platform |health )?overview\s*[?.!]*\s*$|"
+    r"\b(?:platform health|platform overview|health overview|health report|overall health|"
+    r"platform status|status of the platform|how healthy is|look at first|what should i look|"
+    r"anything wrong|any (?:issues|problems|incidents)\b|needs? (?:my )?attention|"
+    r"(?:should i|i should) (?:worry|be worried)|anything to worry))",
     re.IGNORECASE,
 )
 _RELATED = re.compile(r"\b(related|relate|connected|correlat\w*|caused? by|because of)\b", re.I)
@@ -80,6 +93,8 @@ class HealthRoute:
     #: the message builds on the previous health answer
     follow_up: bool = False
     detail: bool | None = None
+    #: asked about yesterday: analyzers of one day look at the day before
+    yesterday: bool = False
 
 
 def _has(text: str, word: str) -> bool:
@@ -89,19 +104,25 @@ def _has(text: str, word: str) -> bool:
 def route(message: str, previous: dict[str, object] | None = None) -> HealthRoute | None:
     """The health route of ``message``, or None when it is not a health question."""
     text = message.lower()
-    follow_up = bool(previous) and _ANAPHORA.search(text) is not None
-    if not _DIAGNOSTIC.search(text) and not follow_up:
-        return None
     everything = _EVERYTHING.search(text) is not None
     domains = [d for d in DOMAINS if any(_has(text, w) for w in DOMAIN_WORDS[d])]
-    if follow_up and not domains and previous:
-        domains = [d for d in DOMAINS if d in (previous.get("domains") or ())]  # type: ignore[operator]
+    earlier = [d for d in DOMAINS if previous and d in (previous.get("domains") or ())]  # type: ignore[operator]
+    # "which of those failed most often?": it refers to the last health answer and asks
+    # something an analyzer of its domains answers
+    follow_up = bool(earlier and _ANAPHORA.search(text) and _best_matches(text, domains or earlier))
+    if follow_up and not domains:
+        domains = earlier
     if not domains and not everything:
         return None
     chosen = [d for d in DOMAINS if d in domains] or list(DOMAINS)
     picked = _best_matches(text, chosen)
+    if not _DIAGNOSTIC.search(text) and not follow_up and not everything and not picked:
+        return None
     strong = _STRONG.search(text) is not None or everything
-    numbers = _NUMBER.search(text) or _PERIOD.search(text)
+    period = _PERIOD.search(text)
+    if period and not _RECENT.fullmatch(period.group(0)):
+        return None  # another period than the analyzers look at: the semantic models' question
+    numbers = _NUMBER.search(text) or _GROUPED.search(text)
     if not follow_up and not strong and (not picked or numbers):
         return None  # a data question: the semantic models answer it with a number
     detail = True if _DETAIL.search(text) else False if _SUMMARY.search(text) else None
@@ -112,6 +133,7 @@ def route(message: str, previous: dict[str, object] | None = None) -> HealthRout
         relate=_RELATED.search(text) is not None and len(chosen) > 1,
         follow_up=follow_up,
         detail=detail,
+        yesterday=_has(text, "yesterday"),
     )
 
 

@@ -20,6 +20,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from lakechat.errors import BadRequest
+from lakechat.semantic.dialects import write_sql
 from lakechat.sqlguard.guard import GuardPolicy, check
 from lakechat.warehouse.base import QueryResult, Warehouse
 
@@ -77,9 +78,14 @@ class AnalysisRunner:
 
     def run(self, sql: str, **values: Any) -> Statement:
         tree = self.bound(sql, values)
-        source = tree.sql(SOURCE_DIALECT, pretty=True)
+        # write_sql keeps an exact percentile exact in every dialect (sqlglot alone would
+        # write PERCENTILE_CONT ... WITHIN GROUP as Databricks' approximate one)
+        written = write_sql(tree.copy(), SOURCE_DIALECT)
+        source = sqlglot.transpile(written, read=SOURCE_DIALECT, pretty=True)[0]
         sent = (
-            source if self.warehouse.dialect == SOURCE_DIALECT else tree.sql(self.warehouse.dialect)
+            source
+            if self.warehouse.dialect == SOURCE_DIALECT
+            else write_sql(tree, self.warehouse.dialect)
         )
         verdict = check(sent, GuardPolicy(self.warehouse.dialect, self.allowed, self.max_rows))
         result = self.warehouse.execute(

@@ -20,6 +20,11 @@ TABLES = ("system.access.audit",)
 DAYS = Param("days", "int", 7, "days of audit events", minimum=1, maximum=90)
 
 
+#: every way Databricks records a login (accounts and workspace services)
+LOGIN_ACTIONS = (
+    "('login', 'tokenLogin', 'samlLogin', 'oidcBrowserLogin', 'aadBrowserLogin', "
+    "'aadTokenLogin', 'jwtLogin', 'mfaLogin', 'passwordVerifyAuthentication')"
+)
 #: audit events between :since and :now of :workspace (all when it is NULL)
 WINDOW = (
     "event_time >= :since AND event_time < :now"
@@ -36,15 +41,22 @@ def scope(ctx: Context, since: dt.datetime) -> dict[str, Any]:
     "security.sensitive_access",
     "security",
     "First-time and off-hours reads of sensitive tables",
-    "Users reading a table for the first time, scored up when it happened off hours and "
-    "when few people read that table before.",
+    "Users reading a table for the first time off hours, or a table few people read before.",
     tables=TABLES,
     params=(
         Param("days", "int", 14, "days counted as recent", minimum=1, maximum=60),
+        Param(
+            "history_days", "int", 90, "days of reads that count as before", minimum=2, maximum=365
+        ),
         Param("off_hours_start", "int", 22, "off hours start (UTC hour)", minimum=0, maximum=23),
         Param("off_hours_end", "int", 6, "off hours end (UTC hour)", minimum=0, maximum=23),
         Param(
-            "narrow_readers", "int", 5, "a table read by at most this many is sensitive", minimum=1
+            "narrow_readers",
+            "int",
+            5,
+            "a table read by at most this many is sensitive",
+            minimum=1,
+            maximum=1000,
         ),
     ),
     keywords=("sensitive", "access", "first time", "off hours", "unusual", "who read", "pii"),
@@ -56,7 +68,7 @@ def sensitive_access(runner: AnalysisRunner, ctx: Context) -> Outcome:
         "  SELECT user_identity.email AS reader, request_params['full_name_arg'] AS table_name,\n"
         "         event_time\n"
         "  FROM system.access.audit\n"
-        "  WHERE action_name = 'getTable' AND event_time < :now"
+        "  WHERE action_name = 'getTable' AND event_time >= :history AND event_time < :now"
         " AND (:workspace IS NULL OR workspace_id = :workspace)),\n"
         "firsts AS (SELECT reader, table_name, min(event_time) AS first_read, count(*) AS reads\n"
         "  FROM reads GROUP BY reader, table_name),\n"
@@ -68,14 +80,18 @@ def sensitive_access(runner: AnalysisRunner, ctx: Context) -> Outcome:
         "WHERE f.first_read >= :since AND f.table_name IS NOT NULL\n"
         "ORDER BY f.first_read DESC",
         **scope(ctx, since),
+        history=ctx.window.now - dt.timedelta(days=ctx.params["history_days"]),
     )
     start, end = ctx.params["off_hours_start"], ctx.params["off_hours_end"]
     findings: list[Finding] = []
     for row in rows:
         hour = int(row["hour_utc"])
         off = (hour >= start or hour < end) if start > end else (start <= hour < end)
-        narrow = row["earlier_readers"] <= ctx.params["narrow_readers"]
-        severity: Severity = "high" if off and narrow else "medium" if off or narrow else "low"
+        # read before, by few: a new table (no earlier reader) says nothing about sensitivity
+        narrow = 1 <= row["earlier_readers"] <= ctx.params["narrow_readers"]
+        if not off and not narrow:
+            continue  # someone reading a table for the first time, in office hours
+        severity: Severity = "high" if off and narrow else "medium" if off else "low"
         why = " and ".join(
             w for w, on in (("off hours", off), ("of a table few people read", narrow)) if on
         )
@@ -98,10 +114,10 @@ def sensitive_access(runner: AnalysisRunner, ctx: Context) -> Outcome:
                 time=row["first_read"],
             )
         )
-    flagged = [f for f in findings if f.severity != "low"]
+    off_hours = sum(1 for f in findings if f.evidence["off_hours"])
     summary = (
         f"{len(rows)} first-time table reads in {ctx.params['days']} days; "
-        f"{len(flagged)} off hours or of a table few people read"
+        f"{off_hours} off hours, {len(findings) - off_hours} more of tables few people read"
     )
     return Outcome((done,), tuple(findings), summary, Chart("table", title="First-time reads"))
 
@@ -114,7 +130,14 @@ def sensitive_access(runner: AnalysisRunner, ctx: Context) -> Outcome:
     tables=TABLES,
     params=(
         Param("hours", "int", 24, "hours of logins", minimum=1, maximum=24 * 90),
-        Param("min_failures", "int", 10, "failures from one address that count", minimum=1),
+        Param(
+            "min_failures",
+            "int",
+            10,
+            "failures from one address that count",
+            minimum=1,
+            maximum=1_000_000,
+        ),
     ),
     keywords=("login", "logins", "failed login", "brute force", "ip", "password", "attack"),
 )
@@ -125,7 +148,7 @@ def failed_logins(runner: AnalysisRunner, ctx: Context) -> Outcome:
         "  count(DISTINCT user_identity.email) AS accounts,\n"
         "  min(event_time) AS first_failure, max(event_time) AS last_failure\n"
         "FROM system.access.audit\n"
-        "WHERE action_name = 'login' AND response.status_code IN (401, 403)\n"
+        f"WHERE action_name IN {LOGIN_ACTIONS} AND response.status_code IN (401, 403)\n"
         f"  AND {WINDOW}\n"
         "GROUP BY source_ip_address ORDER BY failures DESC",
         **scope(ctx, since),
@@ -236,8 +259,8 @@ def token_creation(runner: AnalysisRunner, ctx: Context) -> Outcome:
         "SELECT event_time, action_name, user_identity.email AS created_by,\n"
         "  request_params['principal_name'] AS principal_name,\n"
         "  request_params['application_id'] AS application_id,\n"
-        "  coalesce(request_params['lifetime_seconds'], request_params['tokenExpirationTime'])"
-        " AS lifetime_seconds\n"
+        "  request_params['lifetime_seconds'] AS lifetime_seconds,\n"
+        "  request_params['tokenExpirationTime'] AS expiration\n"
         "FROM system.access.audit\n"
         "WHERE action_name IN ('createOboToken', 'generateDbToken', 'createToken')\n"
         f"  AND {WINDOW}\n"
@@ -247,7 +270,8 @@ def token_creation(runner: AnalysisRunner, ctx: Context) -> Outcome:
     findings = []
     for row in rows:
         on_behalf = row["action_name"] == "createOboToken"
-        forever = str(row["lifetime_seconds"] or "0") in ("0", "-1")
+        # only a lifetime the event states: no claim about expiry without it
+        forever = str(row["lifetime_seconds"]).strip() in ("0", "-1")
         who = row["principal_name"] or row["application_id"] if on_behalf else row["created_by"]
         severity: Severity = "high" if on_behalf else "low"
         findings.append(
@@ -264,6 +288,7 @@ def token_creation(runner: AnalysisRunner, ctx: Context) -> Outcome:
                     "created_by": row["created_by"],
                     "application_id": row["application_id"],
                     "lifetime_seconds": row["lifetime_seconds"],
+                    "expiration": row["expiration"],
                     "never_expires": forever,
                 },
                 score=1.0 + (0.5 if forever else 0),

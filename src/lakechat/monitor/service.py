@@ -21,6 +21,8 @@ from lakechat.warehouse.base import Warehouse
 
 #: the system tables every analysis needs
 REQUIRED_CATALOG = "system"
+#: no system table holds days before this
+EARLIEST = dt.date(2000, 1, 1)
 
 
 @dataclass
@@ -51,6 +53,9 @@ class PlatformHealth:
         """The window for ``as_of``; BadRequest when it is not a date or has no data."""
         self._require_system()
         day = parse_day(as_of)
+        today = self.clock().date()
+        if day is not None and day > today:
+            raise BadRequest(f"as_of {day} is in the future; the latest day is today ({today})")
         window = resolve_window(self.runner, day, self.clock())
         self._require_data(window.as_of)
         return window
@@ -101,13 +106,19 @@ class PlatformHealth:
             )
 
     def _require_data(self, day: dt.date) -> None:
+        """BadRequest when neither billing nor the audit log holds ``day``."""
         _, rows = self.runner.rows(
+            "SELECT min(first_day) AS first_day, max(last_day) AS last_day FROM ("
             "SELECT min(usage_date) AS first_day, max(usage_date) AS last_day "
-            "FROM system.billing.usage"
+            "FROM system.billing.usage UNION ALL "
+            "SELECT min(event_date), max(event_date) FROM system.access.audit) AS spans"
         )
         first, last = (rows[0]["first_day"], rows[0]["last_day"]) if rows else (None, None)
         if first is None or last is None:
-            raise BadRequest("system.billing.usage holds no usage yet: there is nothing to report")
+            raise BadRequest(
+                "system.billing.usage and system.access.audit hold nothing yet: "
+                "there is nothing to report"
+            )
         # billing data reach the system tables up to a day late
         if not first <= day <= last + dt.timedelta(days=1):
             raise BadRequest(
@@ -123,6 +134,9 @@ def parse_day(value: dt.date | str | None) -> dt.date | None:
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise BadRequest(f"as_of {value!r} is not a date; write it as YYYY-MM-DD") from None
+    if day < EARLIEST:
+        raise BadRequest(f"as_of {day} is before {EARLIEST}: system tables hold no such days")
+    return day

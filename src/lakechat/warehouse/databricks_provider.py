@@ -278,6 +278,8 @@ class DatabricksWarehouse:
                 # results are capped at QUERY_MAX_ROWS and come back inline
                 enable_telemetry=False,
                 use_cloud_fetch=False,
+                # instants in UTC, as every other provider answers (hour(), dates, display)
+                session_configuration={"TIMEZONE": "UTC"},
                 _port=self.port,
                 _tls_trusted_ca_file=self._ca_file,
                 _retry_stop_after_attempts_duration=self._retry_seconds,
