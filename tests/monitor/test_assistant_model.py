@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from lakechat.errors import QueryFailed
+from lakechat.errors import DependencyUnavailable, QueryFailed
 from lakechat.monitor.assistant_stats import hourly_stats, window_stats
 from lakechat.settings import Settings
 from lakechat.store.database import StateStore
-from lakechat.warehouse.state_provider import StateStoreWarehouse
+from lakechat.warehouse.state_provider import StateStoreWarehouse, masked
 from tests.conftest import issue_key
 from tests.monitor.test_assistant_route import at_until
 from tests.monitor.test_assistant_stats import ROWS, UNTIL, entry, write
@@ -112,6 +112,27 @@ def test_the_model_needs_health_read(client: TestClient) -> None:
     assert "assistant_requests" in {d["id"] for d in listed}
 
 
+def test_the_models_own_routes_need_health_read_too(client: TestClient) -> None:
+    """A key that cannot query the model cannot read its fields either, as /v1/query
+    refuses it: 403 missing_scope naming health:read."""
+    key = {"X-API-Key": issue_key(client, role="viewer", scopes=["data:read"])}
+    allowed = {"X-API-Key": issue_key(client, role="viewer")}
+    for route in ("", "/schema", "/dimensions", "/metrics"):
+        path = f"/v1/datasets/assistant_requests{route}"
+        refused = client.get(path, headers=key)
+        assert refused.status_code == 403, path
+        assert refused.json()["error"]["code"] == "missing_scope"
+        assert "health:read" in refused.json()["error"]["message"]
+        assert not {"p95_latency_ms", "principal", "lakechat.state.request_log"} & set(
+            refused.text.split('"')
+        )
+        shown = client.get(path, headers=allowed)
+        assert shown.status_code == 200, path
+        assert {"p95_latency_ms", "principal"} & set(shown.text.split('"')), path
+    # other models are unchanged for the narrower key
+    assert client.get("/v1/datasets/tpch_sales/schema", headers=key).status_code == 200
+
+
 def test_the_chat_answers_from_the_request_log(client: TestClient) -> None:
     response = client.post(
         "/api/chat",
@@ -160,8 +181,79 @@ def test_the_warehouse_reads_the_view(warehouse: StateStoreWarehouse) -> None:
         "CREATE TABLE lakechat.state.copy AS SELECT 1 AS one",
         "DROP VIEW lakechat.state.request_log",
         "EXPLAIN SELECT * FROM __lakechat_state_store.main.api_keys",
+        # DuckDB's catalog views show each attachment's URL, password and all
+        "SELECT database_name, path FROM duckdb_databases",
+        "SELECT (SELECT path FROM duckdb_databases LIMIT 1)",
+        "SELECT * FROM lakechat.state.request_log, duckdb_settings",
+        "SELECT * FROM request_log",
+        # a CTE's name counts only inside its scope: the second one is the catalog view
+        "SELECT * FROM (WITH duckdb_databases AS (SELECT 1) SELECT * FROM duckdb_databases) AS t, "
+        "duckdb_databases",
+        "WITH x AS (SELECT 1) SELECT * FROM duckdb_databases AS x",
     ],
 )
 def test_the_warehouse_refuses_anything_else(warehouse: StateStoreWarehouse, sql: str) -> None:
     with pytest.raises(QueryFailed):
         warehouse.execute(sql, max_rows=10, timeout_seconds=10)
+
+
+def test_the_warehouse_reads_its_view_through_ctes(warehouse: StateStoreWarehouse) -> None:
+    result = warehouse.execute(
+        "WITH recent AS (SELECT * FROM lakechat.state.request_log WHERE assistant), "
+        "counted AS (SELECT COUNT(*) AS n FROM recent) SELECT n FROM counted",
+        max_rows=10,
+        timeout_seconds=10,
+    )
+    assert result.rows == ((1,),)
+
+
+def test_a_lost_state_store_never_shows_its_password(postgres_url: str) -> None:
+    """DuckDB quotes the connection string it cannot reach: API errors, logs and the alerts'
+    last_error show it with the password masked."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from lakechat.store.migrate import upgrade
+
+    store = StateStore(postgres_url)
+    upgrade(store)
+    store.dispose()
+    password = "Lost-Secret-7"
+    url = make_url(postgres_url).set(password=password).render_as_string(hide_password=False)
+    found = StateStoreWarehouse(url)
+    sql = "SELECT COUNT(*) FROM lakechat.state.request_log"
+    try:
+        assert found.execute(sql, max_rows=1, timeout_seconds=10).rows == ((0,),)
+        name = make_url(postgres_url).database
+        with psycopg.connect(postgres_url, dbname="postgres", autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+        for _ in range(2):  # the dropped connection, then the failed reconnection
+            with pytest.raises(DependencyUnavailable) as caught:
+                found.execute(sql, max_rows=1, timeout_seconds=10)
+            assert "postgres:***@" in caught.value.message
+            assert password not in str(caught.value)
+    finally:
+        found.close()
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        (
+            'Unable to connect to Postgres at "postgresql://postgres:Lost-Secret-7@h:5432/db"',
+            'Unable to connect to Postgres at "postgresql://postgres:***@h:5432/db"',
+        ),
+        ("postgresql://other:hunter22@h/db?password=hunter33&x=1",
+         "postgresql://other:***@h/db?password=***&x=1"),
+        ("host=h user=postgres password=hunter44 dbname=db",
+         "host=h user=postgres password=*** dbname=db"),
+        ("the password Lost-Secret-7 on its own", "the password *** on its own"),
+        ("postgresql://postgres@h/db: no password here", "postgresql://postgres@h/db: no password here"),
+    ],
+)  # fmt: skip
+def test_messages_leave_the_warehouse_with_credentials_masked(message: str, shown: str) -> None:
+    assert masked(message, "postgresql+psycopg://postgres:Lost-Secret-7@h:5432/db") == shown

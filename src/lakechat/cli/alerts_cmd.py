@@ -50,8 +50,9 @@ def _value(value: Any) -> str:
 def list_alerts(as_json: bool = JSON_OPTION) -> None:
     """Every rule (built-in and alerts.yaml) with its state, last value and next run."""
     with _alerts() as alerts:
-        listed = alerts.listing()
-        source = alerts.rules().source
+        ruleset = alerts.rules()  # a broken alerts.yaml: exit 1 naming the rule and field
+        listed = alerts.listing(ruleset=ruleset)
+        source = ruleset.source
     if as_json:
         print_json({"alerts": listed, "source": str(source) if source else None})
         return
@@ -74,7 +75,7 @@ def run(
     """Run rules now, record their state and send notifications (once per episode);
     exits 1 when a rule could not be evaluated."""
     with _alerts() as alerts:
-        outcome = alerts.run(rule or None)
+        outcome = alerts.run(rule or None, strict=True)
     if as_json:
         print_json(outcome)
     else:

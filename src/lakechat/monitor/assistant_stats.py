@@ -13,7 +13,10 @@ What fails: ``errors`` are the assistant's failures, a 5xx or an answer whose st
 ``error`` (a streamed chat answers 200 and reports its failure in the stream). A 4xx is
 ``rejected``: the caller was refused (bad input, no key, a missing scope, a rate limit),
 and counting those as errors would let a client with a wrong key page the operator.
-``success_rate`` is the share of requests that neither failed nor were rejected.
+``error_rate`` is errors over every assistant request, rejected ones included (the
+``assistant_requests`` model computes it so too); ``success_rate`` is the share of
+requests that neither failed nor were rejected. Too few requests make either rate noise:
+the built-in alerts judge an hour only from 10 requests (``min_requests``).
 
 Latency percentiles are ``percentile_cont`` (linear interpolation between ranks, the
 same as ``statistics.quantiles(..., method="inclusive")``): in SQL where the database

@@ -12,23 +12,29 @@ SQLite state store answers the same SQL as a PostgreSQL one.
 
 Like the embedded warehouse, external access and extension loading are switched off and
 the configuration locked before any statement runs; beyond the SQL guard, a statement
-may name no table outside ``lakechat.state``.
+may name no table but ``lakechat.state.request_log`` (and its own CTEs): DuckDB's catalog
+views (``duckdb_databases`` shows each attachment's connection string) stay out of reach.
+The state store's URL holds its password, and DuckDB quotes it when PostgreSQL goes away,
+so every message this warehouse raises has credentials masked.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import ClassVar
+from urllib.parse import unquote
 
 import duckdb
 import sqlglot
 from sqlglot import exp
+from sqlglot.optimizer.scope import traverse_scope
 
 from lakechat.errors import DependencyUnavailable, QueryFailed, first_line
 from lakechat.lakehouse.extensions import load_extension
 from lakechat.monitor.assistant_stats import ASSISTANT_ROUTES
-from lakechat.settings import mask_url
+from lakechat.settings import mask_url, url_password
 from lakechat.warehouse.base import Column, QueryResult, cancelled, capped_result, no_free_slot
 
 #: The catalog and schema the state store's views are named under.
@@ -36,6 +42,12 @@ CATALOG = "lakechat"
 SCHEMA = "state"
 #: Where the state store itself is attached; no statement may name it.
 _ATTACHED = "__lakechat_state_store"
+#: The one table a statement may read: the view over the request log.
+VIEW = (CATALOG, SCHEMA, "request_log")
+#: ``user:password@`` in any ``scheme://`` URL within a message
+_URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@\"']*):[^\s@\"']*@")
+#: ``password=...`` in a libpq key-value string or a URL's query
+_KEYWORD_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?:'[^']*'|[^\s&\"']+)", re.IGNORECASE)
 #: The request log's columns the view shows (question, sql and tables stay private).
 REQUEST_LOG_COLUMNS = (
     "request_id", "method", "route", "http_status", "status", "error_code", "latency_ms",
@@ -82,7 +94,7 @@ class StateStoreWarehouse:
             conn.execute("SET lock_configuration = true")
         except duckdb.Error as exc:
             conn.close()
-            reason = first_line(exc).replace(location, mask_url(location))
+            reason = masked(first_line(exc), self.state_url)
             raise DependencyUnavailable("state store warehouse", reason) from None
         except DependencyUnavailable:
             conn.close()
@@ -118,7 +130,7 @@ class StateStoreWarehouse:
         return capped_result(sql, columns, fetched, max_rows, started)
 
     def _translate(self, exc: duckdb.Error) -> Exception:
-        message = first_line(exc).replace(_ATTACHED, "the state store")
+        message = masked(first_line(exc), self.state_url).replace(_ATTACHED, "the state store")
         if isinstance(exc, duckdb.IOException | duckdb.ConnectionException | duckdb.FatalException):
             with self._lock:  # reconnect on the next statement (PostgreSQL restarted, say)
                 if self._conn is not None:
@@ -167,6 +179,17 @@ def request_log_view(table: str) -> str:
     return f"CREATE VIEW {view.sql(dialect='duckdb')} AS {select.sql(dialect='duckdb')}"
 
 
+def masked(message: str, state_url: str) -> str:
+    """``message`` with the state store's password, and any URL's or ``password=``'s,
+    replaced by ***: DuckDB quotes the connection string it could not reach."""
+    password = url_password(state_url) or ""
+    for form in {password, unquote(password)}:
+        if len(form) >= 4:  # a shorter one would mask innocent text; the patterns cover it
+            message = message.replace(form, "***")
+    message = _URL_PASSWORD.sub(r"\g<head>:***@", message)
+    return _KEYWORD_PASSWORD.sub(r"\g<head>***", message)
+
+
 def _attachment(state_url: str) -> tuple[str, str, str]:
     """(DuckDB extension, what to attach, the schema holding the tables) for a state URL."""
     scheme, _, rest = state_url.partition("://")
@@ -187,7 +210,8 @@ def _attachment(state_url: str) -> tuple[str, str, str]:
 
 def _check_names(sql: str) -> None:
     """The warehouse's own check, beside the guard: one query (or EXPLAIN of one) reading
-    only lakechat.state (the in-memory catalog holding the view could otherwise be written)."""
+    only the request log's view and its own CTEs (the in-memory catalog holding the view
+    could otherwise be written, and DuckDB's catalog views show the attachment's URL)."""
     try:
         statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
     except sqlglot.errors.SqlglotError:
@@ -202,17 +226,33 @@ def _check_names(sql: str) -> None:
         return
     if not isinstance(statement, exp.Query):
         raise QueryFailed("the state store warehouse only runs queries")
+    ctes = _cte_references(statement)
     for table in statement.find_all(exp.Table):
-        qualified = bool(table.catalog or table.db)
-        if isinstance(table.this, exp.Func) or (
-            qualified and (table.catalog.lower(), table.db.lower()) != (CATALOG, SCHEMA)
-        ):
+        if id(table) in ctes:
+            continue
+        named = tuple(part.lower() for part in (table.catalog, table.db, table.name))
+        if isinstance(table.this, exp.Func) or named != VIEW:
             raise QueryFailed(
-                f"the state store warehouse reads only {CATALOG}.{SCHEMA}.* "
+                f"the state store warehouse reads only {'.'.join(VIEW)} "
                 f"(got {table.sql(dialect='duckdb')})"
             )
     if _ATTACHED in sql.lower():
-        raise QueryFailed(f"the state store warehouse reads only {CATALOG}.{SCHEMA}.*")
+        raise QueryFailed(f"the state store warehouse reads only {'.'.join(VIEW)}")
+
+
+def _cte_references(statement: exp.Query) -> set[int]:
+    """The ids of the unqualified table names that name a CTE in scope; any other
+    unqualified name would reach DuckDB's own catalog (``duckdb_databases``, say)."""
+    try:
+        scopes = traverse_scope(statement)
+    except sqlglot.errors.SqlglotError:
+        raise QueryFailed("the state store warehouse could not read the statement") from None
+    return {
+        id(table)
+        for scope in scopes
+        for table in scope.tables
+        if not (table.catalog or table.db) and table.name in scope.cte_sources
+    }
 
 
 def _quoted(text: str) -> str:

@@ -49,7 +49,7 @@ alerts:
       - {{type: email, to: oncall@example.com}}
 """)  # fmt: skip
     env = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SMTP_STARTTLS": "false"}
-    log_requests(migrated, ok=1, errors=3, at=utcnow())
+    log_requests(migrated, ok=3, errors=9, at=utcnow())
 
     ran = json.loads(ok("alerts", "run", "--json", env=env))
     rules = {r["rule"]: r for r in ran["rules"]}

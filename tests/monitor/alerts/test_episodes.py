@@ -10,10 +10,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
+from lakechat.errors import NotFound
+from lakechat.monitor.alerts.notify import Notice, Notifier
 from lakechat.monitor.alerts.service import AlertService
 from lakechat.settings import Settings
 from lakechat.store.database import StateStore
+from lakechat.store.models import AlertDeliveryRow
 from tests.conftest import free_port
 from tests.monitor.alerts.conftest import NOW, Mailbox, Receiver, log_requests, write_rules
 
@@ -95,7 +99,7 @@ def test_a_webhook_that_is_down_is_retried_until_delivered(
     settings = make_settings()
     error_rate_to(settings, f"{{type: webhook, url: '{webhook.url}'}}")
     alerts = make_alerts(settings)
-    log_requests(migrated, errors=3)
+    log_requests(migrated, errors=10)
     webhook.status = 503
 
     first = alerts.run(now=NOW)
@@ -132,7 +136,7 @@ def test_a_closed_port_and_a_dead_mail_server_are_recorded_and_given_up_on(
         "{type: email, to: oncall@example.com}",
     )
     alerts = make_alerts(settings)
-    log_requests(migrated, errors=3)
+    log_requests(migrated, errors=10)
 
     first = alerts.run(now=NOW)
     assert first["rules"][0]["state"] == "triggered"
@@ -155,7 +159,7 @@ def test_email_without_smtp_host_says_so(
 ) -> None:
     settings = make_settings()
     error_rate_to(settings, "{type: email, to: oncall@example.com}")
-    log_requests(migrated, errors=1)
+    log_requests(migrated, errors=10)
     (delivery,) = make_alerts(settings).run(now=NOW)["deliveries"]
     assert delivery["status"] == "pending" and "SMTP_HOST is not set" in delivery["error"]
 
@@ -174,7 +178,7 @@ alerts:
     schedule: every 1h
 """)  # fmt: skip
     alerts = make_alerts(settings)
-    log_requests(migrated, errors=2)
+    log_requests(migrated, errors=10)
     outcome = alerts.run(["no_such_model", "assistant_error_rate"], now=NOW)
     broken, fine = outcome["rules"]
     assert broken["error"] and "not_a_model" in broken["error"] and broken["state"] == "ok"
@@ -217,7 +221,7 @@ def test_runs_at_once_notify_once(
     error_rate_to(settings, f"{{type: webhook, url: '{webhook.url}'}}")
     stores = [StateStore(settings.state_url) for _ in range(4)]
     upgrade(stores[0])
-    log_requests(stores[0], errors=3)
+    log_requests(stores[0], errors=10)
     replicas = [AlertService.build(settings, store) for store in stores]
     start = threading.Barrier(len(replicas))
     outcomes: list[dict[str, Any]] = [{} for _ in replicas]
@@ -264,3 +268,132 @@ alerts:
     assert run["error"] is None, run["error"]
     assert (run["value"], run["transition"]) == (3, "triggered")
     assert run["summary"].startswith("errors = 3 (assistant_requests")
+
+
+def test_one_failed_request_in_a_quiet_hour_pages_nobody(
+    make_settings: Callable[..., Settings],
+    make_alerts: Callable[[Settings], AlertService],
+    migrated: StateStore,
+) -> None:
+    alerts = make_alerts(make_settings())
+    log_requests(migrated, errors=1)
+    (quiet,) = alerts.run(["assistant_error_rate"], now=NOW)["rules"]
+    assert (quiet["state"], quiet["value"]) == ("ok", None)
+    assert quiet["summary"].startswith("1 assistant requests in the last 1h: too few")
+    log_requests(migrated, ok=8, errors=1, at=LATER)  # ten requests, two failed
+    (busy,) = alerts.run(["assistant_error_rate"], now=LATER)["rules"]
+    assert busy["transition"] == "triggered" and busy["value"] == 0.2
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://hooks.example.com:99999/T0/B0/secret-token",  # urlsplit: port out of range
+        "https://a..b/T0/B0/secret-token",  # the socket layer: IDNA, an empty label
+        "https://hooks.example.com/T0/B0/secret-token\x01",  # httpx: InvalidURL
+        "https://[::1/T0/B0/secret-token",  # no closing bracket
+    ],
+)
+def test_a_target_httpx_refuses_is_a_failed_attempt_not_a_stuck_one(
+    target: str,
+    make_settings: Callable[..., Settings],
+    make_alerts: Callable[[Settings], AlertService],
+    migrated: StateStore,
+    webhook: Receiver,
+) -> None:
+    """A delivery row written before alerts.yaml's URLs were checked: it is retried, given
+    up on, and listed, and every other run goes on."""
+    settings = make_settings(alert_delivery_max_attempts=2)
+    error_rate_to(settings, f"{{type: webhook, url: '{webhook.url}'}}")
+    alerts = make_alerts(settings)
+    log_requests(migrated, errors=10)
+    webhook.status = 503
+    assert alerts.run(["assistant_error_rate"], now=NOW)["deliveries"][0]["status"] == "pending"
+    with migrated.session() as session:
+        session.execute(update(AlertDeliveryRow).values(target=target))
+
+    second = alerts.run(["assistant_error_rate"], now=LATER)
+    (failed,) = second["deliveries"]
+    assert (failed["status"], failed["attempts"]) == ("failed", 2)
+    assert failed["error"] and "secret-token" not in failed["error"]
+    assert "secret-token" not in failed["target"]
+    assert (
+        second["failed"] == 0 and alerts.run(now=LATER + timedelta(minutes=5))["deliveries"] == []
+    )
+    (event,) = alerts.history.events("assistant_error_rate")
+    assert event["deliveries"][0]["status"] == "failed"
+    assert "secret-token" not in str(event)
+    assert {a["name"] for a in alerts.listing(now=LATER)} >= {"assistant_error_rate"}
+    assert webhook.received == []
+
+
+class BrokenNotifier(Notifier):
+    """A notifier with a bug: whatever it is given, it raises."""
+
+    def send(self, channel: str, target: str, notice: Notice) -> None:
+        raise KeyError("a bug in the notifier")
+
+
+def test_any_exception_a_send_raises_is_a_failed_attempt(
+    make_settings: Callable[..., Settings],
+    make_alerts: Callable[[Settings], AlertService],
+    migrated: StateStore,
+    webhook: Receiver,
+) -> None:
+    settings = make_settings(alert_delivery_max_attempts=2)
+    error_rate_to(settings, f"{{type: webhook, url: '{webhook.url}'}}")
+    alerts = make_alerts(settings)
+    alerts.notifier = BrokenNotifier(settings)
+    log_requests(migrated, errors=10)
+    (first,) = alerts.run(now=NOW)["deliveries"]
+    assert first["status"] == "pending" and "KeyError" in first["error"]
+    assert "secret-token" not in first["error"]
+    (second,) = alerts.run(now=LATER)["deliveries"]
+    assert (second["status"], second["attempts"]) == ("failed", 2)
+    with migrated.session() as session:
+        assert [d.status for d in session.scalars(select(AlertDeliveryRow))] == ["failed"]
+
+
+def test_a_sender_address_the_mail_package_cannot_write_fails_the_delivery(
+    make_settings: Callable[..., Settings],
+    make_alerts: Callable[[Settings], AlertService],
+    migrated: StateStore,
+    smtp: Mailbox,
+) -> None:
+    settings = make_settings(
+        smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_starttls=False, smtp_from="a@[b",
+        alert_delivery_max_attempts=2,
+    )  # fmt: skip
+    error_rate_to(settings, "{type: email, to: oncall@example.com}")
+    alerts = make_alerts(settings)
+    log_requests(migrated, errors=10)
+    (first,) = alerts.run(now=NOW)["deliveries"]
+    assert first["status"] == "pending" and "SMTP_FROM='a@[b'" in first["error"]
+    assert alerts.run(now=LATER)["deliveries"][0]["status"] == "failed"
+    assert smtp.messages == []
+
+
+def test_a_rule_gone_since_its_job_was_queued_is_skipped(
+    make_settings: Callable[..., Settings],
+    make_alerts: Callable[[Settings], AlertService],
+    migrated: StateStore,
+    webhook: Receiver,
+) -> None:
+    """The scheduler claimed ``renamed``; by the time its job runs the file has changed:
+    the other rules run and the pending notifications still go out."""
+    settings = make_settings()
+    error_rate_to(settings, f"{{type: webhook, url: '{webhook.url}'}}")
+    alerts = make_alerts(settings)
+    log_requests(migrated, errors=10)
+    webhook.status = 503
+    alerts.run(["assistant_error_rate"], now=NOW)  # a notice left pending
+    webhook.status = 200
+
+    outcome = alerts.run(["renamed", "assistant_p95_latency"], now=LATER)
+    assert outcome["skipped"] == ["renamed"]
+    assert [r["rule"] for r in outcome["rules"]] == ["assistant_p95_latency"]
+    assert outcome["failed"] == 0
+    assert [d["status"] for d in outcome["deliveries"]] == ["delivered"]
+    assert len(webhook.received) == 1
+    with pytest.raises(NotFound, match="no alert rule 'renamed'"):
+        alerts.run(["renamed"], now=LATER, strict=True)  # the CLI names it instead

@@ -59,7 +59,7 @@ def test_list_run_and_history(
         unknown.status_code == 404 and "assistant_error_rate" in unknown.json()["error"]["message"]
     )
 
-    log_requests(store, errors=3, at=utcnow())
+    log_requests(store, errors=10, at=utcnow())
     started = client.post("/api/alerts/run", headers={"X-API-Key": admin},
                           json={"rules": ["assistant_error_rate"]})  # fmt: skip
     assert started.status_code == 202
@@ -92,11 +92,12 @@ def test_list_run_and_history(
     assert too_many.status_code == 422
 
 
-def test_a_broken_alerts_file_is_an_error_envelope(
+def test_a_broken_alerts_file_is_reported_while_the_last_good_rules_run(
     make_settings: Callable[..., Settings], make_client: Callable[[Settings], TestClient]
 ) -> None:
     settings = make_settings()
     client = make_client(settings)
+    admin = {"X-API-Key": issue_key(client, role="admin")}
     write_rules(settings, """
 alerts:
   - name: queue_time
@@ -104,18 +105,39 @@ alerts:
     condition: {operator: ">", threshold: 60}
     schedule: every 5m
 """)  # fmt: skip
-    admin = {"X-API-Key": issue_key(client, role="admin")}
-    for response in (
-        client.get("/api/alerts", headers=admin),
-        client.post("/api/alerts/run", headers=admin),
-    ):
-        assert response.status_code == 503
-        error = response.json()["error"]
-        assert error["code"] == "alert_rules_invalid" and error["request_id"]
-        assert "rule 'queue_time': query.analyzer: no analyzer" in error["message"]
-        assert "Traceback" not in response.text
+    # never a good file: the built-ins run, and the listing says what is wrong
+    listed = client.get("/api/alerts", headers=admin)
+    assert listed.status_code == 200
+    body = listed.json()
+    assert body["error"]["code"] == "alert_rules_invalid"
+    assert "rule 'queue_time': query.analyzer: no analyzer" in body["error"]["message"]
+    assert {a["name"] for a in body["alerts"]} == {
+        "assistant_error_rate", "assistant_p95_latency", "cost_spike",
+    }  # fmt: skip
+    assert body["source"] is None
+    # running on demand is refused until the file is fixed
+    refused = client.post("/api/alerts/run", headers=admin)
+    assert refused.status_code == 503
+    error = refused.json()["error"]
+    assert error["code"] == "alert_rules_invalid" and error["request_id"]
+    assert "rule 'queue_time': query.analyzer: no analyzer" in error["message"]
+    assert "Traceback" not in refused.text
+
+    write_rules(settings, """
+alerts:
+  - {name: failed_requests, query: {type: assistant, metric: errors}, schedule: every 5m,
+     condition: {operator: ">", threshold: 5}}
+""")  # fmt: skip
+    good = client.get("/api/alerts", headers=admin).json()
+    assert good["error"] is None and "failed_requests" in {a["name"] for a in good["alerts"]}
+
+    # an edit breaks it: the rules read before stay in force, the problem is shown
     write_rules(
         settings, "alerts:\n  - {name: cost_spike, condition: {operator: '~', threshold: 1}}\n"
     )
-    message = client.get("/api/alerts", headers=admin).json()["error"]["message"]
-    assert "rule 'cost_spike': condition.operator: must be" in message
+    broken = client.get("/api/alerts", headers=admin).json()
+    assert "rule 'cost_spike': condition.operator: must be" in broken["error"]["message"]
+    assert "failed_requests" in {a["name"] for a in broken["alerts"]}
+    assert broken["source"].endswith("alerts.yaml")
+    history = client.get("/api/alerts/history", headers=admin, params={"rule": "failed_requests"})
+    assert history.status_code == 200 and history.json()["count"] == 0

@@ -46,6 +46,10 @@ def test_builtin_rules_exist_without_a_file() -> None:
     error_rate = rules["assistant_error_rate"]
     assert isinstance(error_rate.query, AssistantQuery)
     assert (error_rate.query.metric, error_rate.query.hours) == ("error_rate", 1)
+    # a quiet hour's one failed request is no rate: both need 10 requests to judge
+    latency = rules["assistant_p95_latency"].query
+    assert isinstance(latency, AssistantQuery)
+    assert error_rate.query.min_requests == latency.min_requests == 10
     assert str(error_rate.condition) == "> 0.1" and error_rate.schedule == "every 5m"
     assert str(rules["assistant_p95_latency"].condition) == "> 10000"
     assert rules["cost_spike"].query.type == "analyzer" and rules["cost_spike"].notify == ()
@@ -96,6 +100,30 @@ def test_the_file_overrides_builtins_by_name_and_adds_rules(
         ("query: {metric: error_rate}", ["rule 'bad'", "query.type: needs a type"]),
         ("query: {type: assistant, metric: happiness}", ["query.metric", "'happiness'"]),
         ("notify: [{type: webhook, url: 'ftp://x'}]", ["notify.0.url", "not an http(s) URL"]),
+        # URLs httpx refuses only when it sends: refused here, shown by scheme and host only
+        (
+            "notify: [{type: webhook, url: 'https://hooks.example.com:99999/T0/B0/secret-token'}]",
+            ["notify.0.url", "the URL https://hooks.example.com/…", "not a valid URL", "Port"],
+        ),
+        (
+            "notify: [{type: webhook, url: 'https://a..b/T0/B0/secret-token'}]",
+            ["notify.0.url", "the URL https://a..b/…", "not a valid name"],
+        ),
+        (
+            'notify: [{type: webhook, url: "https://hooks.example.com/secret-token\\x01"}]',
+            ["notify.0.url", "spaces or control characters"],
+        ),
+        (
+            "notify: [{type: webhook, url: 'https://hooks.example.com/T0/B0 secret-token'}]",
+            ["notify.0.url", "spaces or control characters"],
+        ),
+        ("notify: [{type: webhook, url: 'https:///secret-token'}]", ["notify.0.url", "no host"]),
+        ("notify: [{type: email, to: ['a@[b']}]", ["notify.0.to", "'a@[b' is not an e-mail"]),
+        ("notify: [{type: email, to: ['a@b..c']}]", ["notify.0.to", "'a@b..c' is not an e-mail"]),
+        # schedules that croniter accepts but that never come, or that the store cannot hold
+        ("schedule: '0 9 30 2 *'", ["rule 'bad'", "schedule:", "never comes: no date matches"]),
+        ("schedule: every 99999999999999d", ["schedule:", "never comes", "after the year 9999"]),
+        (f"schedule: '{'0,' * 100}5 * * * *'", ["schedule:", "at most 200 characters"]),
         ("notify: [{type: email}]", ["notify.0.to: is missing"]),
         ("notify: [{type: email, to: [nobody]}]", ["notify.0.to", "'nobody' is not an e-mail"]),
         ("notify: [{type: pager}]", ["notify.0.type", "'pager'"]),
@@ -122,7 +150,30 @@ def test_each_problem_names_the_rule_and_the_field(rule: str, expected: list[str
     assert message.startswith("alerts.yaml: ")
     for part in expected:
         assert part in message
+    assert "secret-token" not in message  # a webhook's path is its secret
     assert caught.value.code == "alert_rules_invalid"
+
+
+def test_values_from_the_environment_are_named_never_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TEAM_HOOK", "https://hooks.example.com:99999/services/T1/B2/secret-token")
+    monkeypatch.setenv("ONCALL", "secret-person@[example")
+    hook = "notify: [{type: webhook, url: '${TEAM_HOOK}'}]"
+    mail = "notify: [{type: email, to: ['${ONCALL}']}]"
+    for notify, expected in ((hook, "the URL from ${TEAM_HOOK} is not a valid URL"),
+                             (mail, "the address from ${ONCALL} is not an e-mail address")):  # fmt: skip
+        text = f"""alerts:
+  - name: bad
+    query: {{type: assistant, metric: errors}}
+    condition: {{operator: '>', threshold: 1}}
+    schedule: every 5m
+    {notify}
+"""
+        with pytest.raises(AlertRulesInvalid) as caught:
+            parse_rules(text, "alerts.yaml")
+        assert expected in caught.value.message
+        assert "secret" not in caught.value.message
 
 
 @pytest.mark.parametrize(

@@ -3,15 +3,17 @@ schedule takes effect, and nothing a tick meets stops the thread."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from lakechat.monitor.alerts.rules import AlertRule, AlertRulesInvalid
 from lakechat.monitor.alerts.scheduler import AlertScheduler
 from lakechat.monitor.alerts.service import AlertService
 from lakechat.settings import Settings
@@ -172,3 +174,127 @@ def test_concurrent_replicas_claim_each_slot_once(
     finally:
         for store in stores:
             store.dispose()
+
+
+class Records(logging.Handler):
+    """The log records of one logger (the tests run without pytest's logging plugin)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+        self.logger = logging.getLogger(name)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def __enter__(self) -> Records:
+        self.logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self)
+
+    def at(self, level: int) -> list[str]:
+        return [r.getMessage() for r in self.records if r.levelno == level]
+
+
+CUSTOM = """
+alerts:
+  - name: failed_requests
+    query: {type: assistant, metric: errors}
+    condition: {operator: ">", threshold: 5}
+    schedule: every 5m
+"""
+
+
+def test_a_broken_edit_keeps_the_last_good_rules_running(
+    make_settings: Callable[..., Settings], make_alerts: Callable[[Settings], AlertService]
+) -> None:
+    settings = make_settings()
+    write_rules(settings, CUSTOM)
+    alerts = make_alerts(settings)
+    alerts.claim_due(NOW)
+    # croniter takes 30 February; it never comes, so the file is refused as a whole
+    leap = CUSTOM + '  - {name: leap_day, schedule: "0 9 30 2 *", query: {type: assistant, ' \
+        'metric: requests}, condition: {operator: ">", threshold: 0}}\n'  # fmt: skip
+    with Records("lakechat.monitor.alerts.service") as logged:
+        write_rules(settings, leap)
+        slot = NOW + timedelta(minutes=5)
+        assert set(alerts.claim_due(slot)) == {
+            "failed_requests", "assistant_error_rate", "assistant_p95_latency",
+        }  # fmt: skip
+        listed = {a["name"] for a in alerts.listing(now=slot)}
+        assert "failed_requests" in listed and "leap_day" not in listed
+        problem = alerts.rules_in_force()[1]
+        assert problem is not None and "rule 'leap_day': schedule:" in problem.message
+        assert "never comes" in problem.message
+        with pytest.raises(AlertRulesInvalid):
+            alerts.rules()  # asked for explicitly (the CLI, POST /api/alerts/run): refused
+        (ran,) = alerts.run(["failed_requests"], now=slot)["rules"]
+        assert ran["error"] is None
+        errors = logged.at(logging.ERROR)
+        assert len(errors) == 1 and "leap_day" in errors[0]  # once, not on every tick
+
+        write_rules(settings, "alerts: [\n")  # another problem: said once more
+        alerts.claim_due(slot + timedelta(minutes=5))
+        alerts.listing(now=slot)
+        assert len(logged.at(logging.ERROR)) == 2
+        write_rules(settings, CUSTOM)
+        assert alerts.rules_in_force()[1] is None
+        assert any("valid again" in m for m in logged.at(logging.INFO))
+
+
+def test_with_no_good_file_ever_the_builtins_run(
+    make_settings: Callable[..., Settings], make_alerts: Callable[[Settings], AlertService]
+) -> None:
+    settings = make_settings(alerts_file=make_settings().home / "missing.yaml")
+    alerts = make_alerts(settings)
+    ruleset, problem = alerts.rules_in_force()
+    assert {r.name for r in ruleset.rules} == ENABLED and problem is not None
+    assert "ALERTS_FILE names" in problem.message
+    assert alerts.claim_due(NOW) == []  # scheduled
+    assert set(alerts.claim_due(NOW + timedelta(minutes=5))) == {
+        "assistant_error_rate", "assistant_p95_latency",
+    }  # fmt: skip
+
+
+def test_a_rule_that_cannot_be_claimed_is_skipped(
+    make_settings: Callable[..., Settings], make_alerts: Callable[[Settings], AlertService]
+) -> None:
+    """A rule that got past the file's check (built before it existed): the others are
+    claimed all the same, and it is logged once."""
+    alerts = make_alerts(make_settings())
+    good = list(alerts.rules().rules)
+    never = good[0].model_copy(update={"name": "leap_day", "schedule": "0 9 30 2 *"})
+    huge = good[0].model_copy(update={"name": "huge", "schedule": "every 99999999999999d"})
+    with Records("lakechat.monitor.alerts.history") as logged:
+        assert alerts.history.claim_due([never, huge, *good], NOW) == []
+        slot = NOW + timedelta(minutes=5)
+        assert set(alerts.history.claim_due([never, huge, *good], slot)) == {
+            "assistant_error_rate", "assistant_p95_latency",
+        }  # fmt: skip
+        errors = logged.at(logging.ERROR)
+    assert len(errors) == 2  # one per rule, not one per tick
+    assert "leap_day" in errors[0] and "huge" in errors[1]
+
+
+def test_claims_are_given_back_when_claiming_is_cut_short(
+    make_settings: Callable[..., Settings],
+    make_alerts: Callable[[Settings], AlertService],
+    migrated: StateStore,
+) -> None:
+    alerts = make_alerts(make_settings())
+    rules = list(alerts.rules().rules)
+    alerts.claim_due(NOW)
+    slot = NOW + timedelta(minutes=5)
+
+    def cut_short() -> Iterator[AlertRule]:
+        yield rules[0]
+        raise RuntimeError("the rules could not be read")
+
+    with pytest.raises(RuntimeError):
+        alerts.history.claim_due(cut_short(), slot)
+    with migrated.session() as session:
+        state = session.get(AlertStateRow, rules[0].name)
+        assert state is not None and state.next_run_at == slot  # due again: given back
+    assert rules[0].name in alerts.claim_due(slot)

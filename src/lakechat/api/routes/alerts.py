@@ -1,11 +1,15 @@
 """Alerts: the rules with their state (``GET /api/alerts``), their history of episodes and
 notifications (``GET /api/alerts/history``), and running them now (``POST /api/alerts/run``).
 
-Reading needs ``health:read``; running needs ``admin`` (it notifies people).
+Reading needs ``health:read``; running needs ``admin`` (it notifies people). While
+alerts.yaml is broken, the listing shows the rules still in force with the file's problem
+in ``error`` (the alerts keep running them), and running on demand is refused with 503
+``alert_rules_invalid`` until the file is fixed.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -37,11 +41,13 @@ class RunRequest(BaseModel):
 )
 async def list_alerts(request: Request) -> dict[str, Any]:
     svc = services(request)
-    listed = await run_in_threadpool(svc.alerts.listing)
-    source = svc.alerts.rules().source
+    ruleset, problem = await run_in_threadpool(svc.alerts.rules_in_force)
+    listed = await run_in_threadpool(functools.partial(svc.alerts.listing, ruleset=ruleset))
     return {
         "alerts": listed,
-        "source": str(source) if source else None,
+        "source": str(ruleset.source) if ruleset.source else None,
+        # a broken alerts.yaml: what is wrong with it (the alerts above still run)
+        "error": None if problem is None else {"code": problem.code, "message": problem.message},
         "scheduler": {
             "enabled": svc.settings.alerts_scheduler_enabled,
             "tick_seconds": svc.settings.alerts_tick_seconds,
@@ -61,8 +67,8 @@ async def alert_history(
 ) -> dict[str, Any]:
     alerts = services(request).alerts
     events = await run_in_threadpool(alerts.history.events, rule, limit)
-    if rule is not None and not events:
-        alerts.rules().get(rule)  # a name that is neither a rule nor in the history is a 404
+    if rule is not None and not events:  # neither a rule nor in the history: 404
+        (await run_in_threadpool(alerts.rules_in_force))[0].get(rule)
     return {"events": events, "count": len(events)}
 
 

@@ -1,4 +1,8 @@
-"""The semantic API: POST /v1/query and the /v1/datasets browser (scope data:read)."""
+"""The semantic API: POST /v1/query and the /v1/datasets browser (scope data:read).
+
+A model that needs a further scope (``x-lakechat.required_scope``: the request log's
+``health:read``) is left out of the list for keys without it, and its own routes answer
+them 403 ``missing_scope``, as querying it does."""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from lakechat.api.access import GuardedRoute, current_principal, requires
 from lakechat.api.deps import services
+from lakechat.errors import MissingScope
+from lakechat.security.principals import Principal
 from lakechat.semantic.loader import LoadedModel
 from lakechat.semantic.query import SemanticQuery, parse_query
 from lakechat.semantic.service import answer
@@ -54,17 +60,30 @@ async def query(request: Request, body: dict[str, Any] = QUERY_BODY) -> dict[str
 async def datasets(request: Request) -> dict[str, Any]:
     svc, principal = services(request), current_principal(request)
     # a model that needs a further scope (the request log's) is listed only to who may query it
-    shown = [
-        m
-        for m in svc.models.all()
-        if m.view.extras.required_scope is None or principal.has_scope(m.view.extras.required_scope)
-    ]
+    shown = [m for m in svc.models.all() if _missing_scope(m, principal) is None]
     return {"datasets": [_summary(m) for m in shown]}
+
+
+def _missing_scope(model: LoadedModel, principal: Principal) -> str | None:
+    """The further scope ``model`` needs that ``principal`` lacks, if any."""
+    needed = model.view.extras.required_scope
+    if needed is None or principal.has_scope(needed):
+        return None
+    return needed.value
+
+
+def _readable(dataset_id: str, request: Request) -> LoadedModel:
+    """The model, for a caller who may query it (the check ``answer()`` makes)."""
+    model = services(request).models.get(dataset_id)
+    needed = _missing_scope(model, current_principal(request))
+    if needed is not None:
+        raise MissingScope(f"dataset {model.id!r} needs the {needed} scope")
+    return model
 
 
 @router.get("/v1/datasets/{dataset_id}", summary="One semantic model", **requires("data:read"))
 async def dataset(dataset_id: str, request: Request) -> dict[str, Any]:
-    model = services(request).models.get(dataset_id)
+    model = _readable(dataset_id, request)
     return {**_summary(model), "dimensions": _dimensions(model), "metrics": _metrics(model)}
 
 
@@ -74,7 +93,7 @@ async def dataset(dataset_id: str, request: Request) -> dict[str, Any]:
     **requires("data:read"),
 )
 async def dataset_schema(dataset_id: str, request: Request) -> dict[str, Any]:
-    model = services(request).models.get(dataset_id)
+    model = _readable(dataset_id, request)
     view = model.view
     return {
         **_summary(model),
@@ -94,14 +113,14 @@ async def dataset_schema(dataset_id: str, request: Request) -> dict[str, Any]:
     "/v1/datasets/{dataset_id}/dimensions", summary="A model's dimensions", **requires("data:read")
 )
 async def dataset_dimensions(dataset_id: str, request: Request) -> dict[str, Any]:
-    return {"dimensions": _dimensions(services(request).models.get(dataset_id))}
+    return {"dimensions": _dimensions(_readable(dataset_id, request))}
 
 
 @router.get(
     "/v1/datasets/{dataset_id}/metrics", summary="A model's metrics", **requires("data:read")
 )
 async def dataset_metrics(dataset_id: str, request: Request) -> dict[str, Any]:
-    return {"metrics": _metrics(services(request).models.get(dataset_id))}
+    return {"metrics": _metrics(_readable(dataset_id, request))}
 
 
 def _summary(model: LoadedModel) -> dict[str, Any]:

@@ -5,7 +5,8 @@ An episode: ``ok`` -> ``triggered`` (notify once) -> still triggered (no notice)
 runs of one rule at once (two replicas, or the CLI beside the server) record it, and
 notify, once. Each notification is a delivery row per channel, ``pending`` until sent:
 a failed send keeps it pending (with the reason) for the next run, until it is delivered
-or ALERT_DELIVERY_MAX_ATTEMPTS is used up (``failed``).
+or ALERT_DELIVERY_MAX_ATTEMPTS is used up (``failed``). Any exception a send raises is a
+failed attempt: none leaves the delivery stuck in ``sending``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import CursorResult, Update, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lakechat.errors import first_line
 from lakechat.monitor.alerts.notify import DeliveryFailed, Notice, Notifier, shown_target
 from lakechat.monitor.alerts.rules import AlertRule, EmailChannel
 from lakechat.store.database import StateStore
@@ -43,6 +45,8 @@ class AlertHistory:
     def __init__(self, store: StateStore, max_attempts: int = 20) -> None:
         self.store = store
         self.max_attempts = max_attempts
+        #: each rule's last problem claiming it, so it is logged once, not every tick
+        self._claim_problems: dict[str, str] = {}
 
     def _ensure(self, rule: AlertRule, now: datetime) -> None:
         with self.store.session() as session:
@@ -142,13 +146,20 @@ class AlertHistory:
                         event.message, event.time)  # fmt: skip
         attempts = delivery.attempts + 1
         status, error = "delivered", None
+        shown = shown_target(delivery.channel, delivery.target)
         try:
             notifier.send(delivery.channel, delivery.target, notice)
-        except DeliveryFailed as exc:
-            error = str(exc)
+        except Exception as exc:  # whatever went wrong, the attempt is recorded, not wedged
             status = "failed" if attempts >= self.max_attempts else "pending"
-            log.warning("alert %s: %s delivery failed (attempt %d): %s",
-                        event.rule, delivery.channel, attempts, error)  # fmt: skip
+            if isinstance(exc, DeliveryFailed):
+                error = str(exc)
+                log.warning("alert %s: %s delivery failed (attempt %d): %s",
+                            event.rule, delivery.channel, attempts, error)  # fmt: skip
+            else:  # a bug, or a target no check caught: its reason, without the target
+                reason = first_line(exc).replace(delivery.target, shown)
+                error = f"{type(exc).__name__} sending to {shown}: {reason}"
+                log.exception("alert %s: %s delivery failed (attempt %d): %s",
+                              event.rule, delivery.channel, attempts, error)  # fmt: skip
         with self.store.session() as session:
             session.execute(
                 update(row).where(row.id == delivery.id).values(
@@ -156,37 +167,62 @@ class AlertHistory:
                     delivered_at=now if status == "delivered" else None)
             )  # fmt: skip
         return {"rule": event.rule, "event": event.kind, "channel": delivery.channel,
-                "target": shown_target(delivery.channel, delivery.target), "status": status,
-                "attempts": attempts, "error": error}  # fmt: skip
+                "target": shown, "status": status, "attempts": attempts,
+                "error": error}  # fmt: skip
 
     def claim_due(self, rules: Iterable[AlertRule], now: datetime) -> list[str]:
         """The enabled rules due at ``now`` that this process claimed (moving their next run
-        on); a rule whose schedule changed gets its next run from the new schedule."""
-        claimed = []
-        for rule in rules:
-            if not rule.enabled:
-                continue
-            self._ensure(rule, now)
-            following = rule.timing.next_after(now)
-            state = AlertStateRow
-            with self.store.session() as session:
-                rescheduled = _updated(
-                    session,
-                    update(state)
-                    .where(state.rule == rule.name, state.schedule != rule.schedule)
-                    .values(schedule=rule.schedule, next_run_at=following),
-                )
-                if rescheduled:
+        on); a rule whose schedule changed gets its next run from the new schedule.
+
+        A rule that cannot be claimed (its schedule has no next run, its row does not fit)
+        is logged, once per distinct problem, and skipped: the others are still claimed. If
+        anything else escapes, the claims made so far are given back before it does.
+        """
+        claimed: list[str] = []
+        try:
+            for rule in rules:
+                if not rule.enabled:
                     continue
-                won = _updated(
-                    session,
-                    update(state)
-                    .where(state.rule == rule.name, state.next_run_at <= now)
-                    .values(next_run_at=following),
-                )
-            if won == 1:
-                claimed.append(rule.name)
+                try:
+                    won = self._claim(rule, now)
+                except Exception as exc:
+                    self._skipped(rule.name, exc)
+                    continue
+                self._claim_problems.pop(rule.name, None)
+                if won:
+                    claimed.append(rule.name)
+        except BaseException:
+            if claimed:
+                self.release(claimed, now)
+            raise
         return claimed
+
+    def _claim(self, rule: AlertRule, now: datetime) -> bool:
+        self._ensure(rule, now)
+        following = rule.timing.next_after(now)
+        state = AlertStateRow
+        with self.store.session() as session:
+            rescheduled = _updated(
+                session,
+                update(state)
+                .where(state.rule == rule.name, state.schedule != rule.schedule)
+                .values(schedule=rule.schedule, next_run_at=following),
+            )
+            if rescheduled:
+                return False
+            won = _updated(
+                session,
+                update(state)
+                .where(state.rule == rule.name, state.next_run_at <= now)
+                .values(next_run_at=following),
+            )
+        return won == 1
+
+    def _skipped(self, name: str, exc: Exception) -> None:
+        problem = f"{type(exc).__name__}: {first_line(exc)}"
+        if self._claim_problems.get(name) != problem:
+            log.error("alert rule %s cannot be scheduled, so it is skipped: %s", name, problem)
+        self._claim_problems[name] = problem
 
     def release(self, names: Iterable[str], at: datetime) -> None:
         """Give back claims whose job could not be submitted: due again at ``at``."""

@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal, assert_never
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lakechat.errors import ConfigurationError
+from lakechat.monitor.alerts.notify import scheme_and_host, usable_address, webhook_url_problem
 from lakechat.monitor.alerts.schedule import Schedule
 from lakechat.monitor.base import Severity
 from lakechat.semantic.query import SemanticQuery
@@ -150,6 +151,15 @@ def _expand(text: str) -> str:
     return _ENV.sub(value, text)
 
 
+def _named(raw: str, what: str, shown: str | None) -> str:
+    """How an error names a value it must not quote (it may hold a secret token): by the
+    ${VAR}s it came from, else as ``shown`` (if anything may be shown)."""
+    names = list(dict.fromkeys(_ENV.findall(raw)))
+    if names:
+        return f"the {what} from {', '.join('${' + n + '}' for n in names)}"
+    return f"the {what} {shown}" if shown else f"the {what}"
+
+
 class WebhookChannel(_Strict):
     """POST Slack-compatible JSON (``{"text", "blocks"}``) to ``url``."""
 
@@ -158,10 +168,11 @@ class WebhookChannel(_Strict):
 
     @field_validator("url")
     @classmethod
-    def _http(cls, value: str) -> str:
-        value = _expand(value).strip()
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError(f"{value!r} is not an http(s) URL")
+    def _http(cls, raw: str) -> str:
+        value = _expand(raw).strip()
+        problem = webhook_url_problem(value)
+        if problem is not None:  # scheme and host only: the path is often the secret
+            raise ValueError(f"{_named(raw, 'URL', scheme_and_host(value))} {problem}")
         return value
 
 
@@ -179,11 +190,17 @@ class EmailChannel(_Strict):
     @field_validator("to")
     @classmethod
     def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        expanded = tuple(_expand(address).strip() for address in value)
-        for address in expanded:
-            if not re.match(r"^[^@\s,]+@[^@\s,]+$", address):
-                raise ValueError(f"{address!r} is not an e-mail address")
-        return expanded
+        expanded = []
+        for raw in value:
+            address = _expand(raw).strip()
+            if not re.match(r"^[^@\s,]+@[^@\s,]+$", address) or not usable_address(address):
+                # an address written in the file is shown, as listings show it; one from
+                # the environment is named by its variable
+                raise ValueError(
+                    f"{_named(raw, 'address', repr(address))} is not an e-mail address"
+                )
+            expanded.append(address)
+        return tuple(expanded)
 
 
 Channel = Annotated[WebhookChannel | EmailChannel, Field(discriminator="type")]
@@ -204,7 +221,7 @@ class AlertRule(_Strict):
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
-        return Schedule.parse(value).text
+        return Schedule.parse(value).text  # refuses one that never comes, too
 
     @property
     def timing(self) -> Schedule:
@@ -215,7 +232,8 @@ BUILTIN_RULES: tuple[dict[str, Any], ...] = (
     {
         "name": "assistant_error_rate",
         "description": "More than 10% of lakechat's own assistant requests failed in the last hour.",
-        "query": {"type": "assistant", "metric": "error_rate", "hours": 1},
+        # one failed request in a quiet hour is no rate to page anyone about
+        "query": {"type": "assistant", "metric": "error_rate", "hours": 1, "min_requests": 10},
         "condition": {"operator": ">", "threshold": 0.10},
         "schedule": "every 5m",
         "severity": "high",
@@ -223,7 +241,7 @@ BUILTIN_RULES: tuple[dict[str, Any], ...] = (
     {
         "name": "assistant_p95_latency",
         "description": "lakechat's p95 answer latency over the last hour is above 10 seconds.",
-        "query": {"type": "assistant", "metric": "p95_latency_ms", "hours": 1},
+        "query": {"type": "assistant", "metric": "p95_latency_ms", "hours": 1, "min_requests": 10},
         "condition": {"operator": ">", "threshold": 10_000},
         "schedule": "every 5m",
         "severity": "medium",

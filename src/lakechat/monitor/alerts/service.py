@@ -1,8 +1,17 @@
-"""The alerts one process runs: the rules in force, running them, their state and history."""
+"""The alerts one process runs: the rules in force, running them, their state and history.
+
+The rules in force are alerts.yaml's over the built-ins. When an edit breaks the file, the
+process keeps running the last rules that loaded (the built-ins alone, when none ever did)
+and says what is wrong: logged once per distinct problem, and in ``GET /api/alerts``'s
+``error``. Asking for the file's rules explicitly (``rules()``: ``POST /api/alerts/run``,
+the CLI) is refused with ``AlertRulesInvalid`` until it is fixed.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +23,12 @@ from lakechat.monitor.alerts.evaluate import Sources, evaluate
 from lakechat.monitor.alerts.history import AlertHistory
 from lakechat.monitor.alerts.loading import RuleSet, load_rules, rules_file
 from lakechat.monitor.alerts.notify import Notifier, shown_target
-from lakechat.monitor.alerts.rules import BUILTIN_NAMES, AlertRule, EmailChannel
+from lakechat.monitor.alerts.rules import (
+    BUILTIN_NAMES,
+    AlertRule,
+    AlertRulesInvalid,
+    EmailChannel,
+)
 from lakechat.settings import Settings
 from lakechat.store.database import StateStore
 from lakechat.store.types import utcnow
@@ -62,7 +76,12 @@ class AlertService:
         self.notifier = notifier or Notifier(settings)
         self.history = AlertHistory(store, settings.alert_delivery_max_attempts)
         self._on_close = on_close
-        self._loaded: tuple[Any, RuleSet] | None = None
+        self._lock = threading.Lock()
+        #: what the file's state was when last read (path, mtime, size), or its problem
+        self._stamp: Any = _UNREAD
+        #: the last rules that loaded, and what is wrong with the file now (if anything)
+        self._good: RuleSet | None = None
+        self._problem: AlertRulesInvalid | None = None
 
     @classmethod
     def build(
@@ -117,21 +136,58 @@ class AlertService:
             self._on_close()
 
     def rules(self) -> RuleSet:
-        """The rules in force, read again when alerts.yaml changes."""
-        path = rules_file(self.settings)
-        stamp = _stamp(path)
-        if self._loaded is None or self._loaded[0] != stamp:
-            self._loaded = (stamp, load_rules(path))
-        return self._loaded[1]
+        """The rules alerts.yaml gives, read again when it changes; AlertRulesInvalid when
+        it cannot be used (for whoever asked for them: an API call, the CLI)."""
+        ruleset, problem = self.rules_in_force()
+        if problem is not None:
+            raise problem
+        return ruleset
+
+    def rules_in_force(self) -> tuple[RuleSet, AlertRulesInvalid | None]:
+        """The rules this process runs, and what is wrong with alerts.yaml if anything: its
+        rules when it loads, else the last ones that did (the built-ins if none ever did)."""
+        with self._lock:
+            stamp: Any = _UNREAD
+            try:
+                path = rules_file(self.settings)
+                stamp = _stamp(path)
+                if stamp != self._stamp:
+                    self._stamp = stamp
+                    self._good = load_rules(path)
+                    if self._problem is not None:
+                        log.info("alert rules are valid again: %d in force", len(self._good.rules))
+                    self._problem = None
+            except AlertRulesInvalid as exc:
+                self._stamp = stamp  # a broken file is read again once it changes
+                if self._problem is None or self._problem.message != exc.message:
+                    kept = "the last rules that loaded" if self._good else "the built-in rules"
+                    log.error("%s; the alerts keep running %s", exc.message, kept)
+                self._problem = exc
+            return self._good or _builtins(), self._problem
 
     def run(
-        self, names: Sequence[str] | None = None, *, now: datetime | None = None
+        self,
+        names: Sequence[str] | None = None,
+        *,
+        now: datetime | None = None,
+        strict: bool = False,
     ) -> dict[str, Any]:
-        """Run the named rules (default: every enabled rule), then send what is pending."""
+        """Run the named rules (default: every enabled rule), then send what is pending.
+
+        A job (``strict=False``) runs the rules in force and skips a name that is no longer
+        a rule (renamed or removed since the job was queued), with a log line; ``strict``
+        (the CLI) refuses a broken alerts.yaml and an unknown name instead.
+        """
         now = now or self.clock()
-        ruleset = self.rules()
+        ruleset = self.rules() if strict else self.rules_in_force()[0]
+        known = {rule.name: rule for rule in ruleset.rules}
+        skipped = [name for name in names or () if name not in known]
+        if skipped and strict:
+            ruleset.get(skipped[0])  # NotFound, naming the rules there are
+        if skipped:
+            log.warning("alert rules %s are not rules any more; skipped", ", ".join(skipped))
         chosen = (
-            [ruleset.get(name) for name in names]
+            [known[name] for name in names if name in known]
             if names
             else [r for r in ruleset.rules if r.enabled]
         )
@@ -139,7 +195,8 @@ class AlertService:
         deliveries = self.history.deliver_pending(self.notifier, now)
         failed = sum(1 for r in runs if r.error)
         return {"total": len(runs), "succeeded": len(runs) - failed, "failed": failed,
-                "rules": [r.as_json() for r in runs], "deliveries": deliveries}  # fmt: skip
+                "rules": [r.as_json() for r in runs], "skipped": skipped,
+                "deliveries": deliveries}  # fmt: skip
 
     def _run_one(self, rule: AlertRule, now: datetime) -> RuleRun:
         condition = str(rule.condition)
@@ -162,15 +219,19 @@ class AlertService:
                        recorded.transition)  # fmt: skip
 
     def claim_due(self, now: datetime | None = None) -> list[str]:
-        """The enabled rules due now, claimed for this process (see AlertHistory.claim_due)."""
-        return self.history.claim_due(self.rules().rules, now or self.clock())
+        """The enabled rules in force due now, claimed for this process (see
+        AlertHistory.claim_due)."""
+        return self.history.claim_due(self.rules_in_force()[0].rules, now or self.clock())
 
-    def listing(self, now: datetime | None = None) -> list[dict[str, Any]]:
-        """Every rule with its current state, last value and next run."""
+    def listing(
+        self, now: datetime | None = None, *, ruleset: RuleSet | None = None
+    ) -> list[dict[str, Any]]:
+        """Every rule (of ``ruleset``, default: the rules in force) with its current state,
+        last value and next run."""
         now = now or self.clock()
         states = self.history.states()
         listed = []
-        for rule in self.rules().rules:
+        for rule in (ruleset or self.rules_in_force()[0]).rules:
             row = states.get(rule.name)
             next_run = row.next_run_at if row and row.schedule == rule.schedule else None
             listed.append({
@@ -181,10 +242,7 @@ class AlertService:
                 "last_value": row.last_value if row else None,
                 "last_error": row.last_error if row else None,
                 "runs": row.runs if row else 0,
-                "next_run_at": (
-                    None if not rule.enabled
-                    else (next_run or rule.timing.next_after(now)).isoformat()
-                ),
+                "next_run_at": None if not rule.enabled else _iso(next_run or _next(rule, now)),
             })  # fmt: skip
         return listed
 
@@ -208,8 +266,33 @@ def describe(rule: AlertRule) -> dict[str, Any]:
     }
 
 
+#: ``_stamp`` before the first read
+_UNREAD = object()
+
+
 def _stamp(path: Path | None) -> tuple[str, int, int] | None:
     if path is None:
         return None
-    stat = path.stat()
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise AlertRulesInvalid(f"cannot read {path}: {exc.strerror}") from None
     return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _builtins() -> RuleSet:
+    return load_rules(None)
+
+
+def _next(rule: AlertRule, now: datetime) -> datetime | None:
+    """The rule's next slot; None rather than an error for one that has none (the file's
+    check refuses such schedules, so this is a rule loaded before that check existed)."""
+    try:
+        return rule.timing.next_after(now)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
