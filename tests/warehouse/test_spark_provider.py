@@ -213,9 +213,12 @@ def test_statements_wait_for_a_free_slot_up_to_the_timeout(
         except LakechatError as exc:
             outcome.append(exc)
 
+    tracker = spark_session.sparkContext.statusTracker()
+    # a job an earlier test cancelled can take a moment to stop: seeing it running would
+    # let this test go on before its own statement started (and was there to cancel)
+    wait_for(lambda: not tracker.getActiveJobsIds(), "earlier statements to stop")
     holder = threading.Thread(target=hold_the_only_slot)
     holder.start()
-    tracker = spark_session.sparkContext.statusTracker()
     wait_for(lambda: bool(tracker.getActiveJobsIds()), "the slow statement to run")
     with pytest.raises(QueryTimeout, match="no free warehouse slot"):
         warehouse.execute("SELECT 1", max_rows=1, timeout_seconds=0.5)
