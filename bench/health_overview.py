@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -57,8 +58,8 @@ class RecordingRunner(AnalysisRunner):
         self.statements: list[Statement] = []
         self._lock = threading.Lock()
 
-    def run(self, sql: str) -> Statement:
-        done = super().run(sql)
+    def run(self, sql: str, **values: Any) -> Statement:
+        done = super().run(sql, **values)
         with self._lock:
             self.statements.append(done)
         return done
