@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 import duckdb
 
 from lakechat.errors import DependencyUnavailable, QueryFailed, first_line
-from lakechat.warehouse.base import Column, QueryResult, cancelled, capped_result, no_free_slot
+from lakechat.warehouse.base import QueryResult
+from lakechat.warehouse.duckdb_cursor import lock_down, run_statement
 from lakechat.warehouse.duckdb_names import attach_alias, from_duckdb, to_duckdb
 
 
@@ -94,12 +95,7 @@ class DuckDBWarehouse:
                 alias = attach_alias(name).replace('"', '""')
                 location = str(path).replace("'", "''")
                 conn.execute(f"ATTACH '{location}' AS \"{alias}\" (READ_ONLY)")
-            # timestamps are instants shown in UTC, as Databricks shows them
-            conn.execute("SET TimeZone = 'UTC'")
-            conn.execute("SET enable_external_access = false")
-            conn.execute("SET autoinstall_known_extensions = false")
-            conn.execute("SET autoload_known_extensions = false")
-            conn.execute("SET lock_configuration = true")
+            lock_down(conn)
         except duckdb.Error as exc:
             raise DependencyUnavailable("warehouse", f"cannot open the lakehouse: {exc}") from exc
         return conn
@@ -108,30 +104,16 @@ class DuckDBWarehouse:
     def execute(self, sql: str, *, max_rows: int, timeout_seconds: float) -> QueryResult:
         started = time.perf_counter()
         _one_statement(sql)
-        if not self._slots.acquire(timeout=timeout_seconds):
-            raise no_free_slot(timeout_seconds)
-        try:
-            remaining = max(0.001, timeout_seconds - (time.perf_counter() - started))
-            cursor = self._connection().cursor()
-            timer = threading.Timer(remaining, cursor.interrupt)
-            timer.start()
-            try:
-                cursor.execute(to_duckdb(sql, self._attached_set))
-                columns = tuple(
-                    Column(name, str(type_code))
-                    for name, type_code, *_ in (cursor.description or [])
-                )
-                fetched = cursor.fetchmany(max_rows + 1) if columns else []
-            except duckdb.InterruptException:
-                raise cancelled(timeout_seconds) from None
-            except duckdb.Error as exc:
-                raise _translate(exc) from None
-            finally:
-                timer.cancel()
-                cursor.close()
-        finally:
-            self._slots.release()
-        return capped_result(sql, columns, fetched, max_rows, started)
+        return run_statement(
+            self._connection,
+            self._slots,
+            sql,
+            max_rows=max_rows,
+            timeout_seconds=timeout_seconds,
+            started=started,
+            translate=_translate,
+            rewrite=lambda text: to_duckdb(text, self._attached_set),
+        )
 
     def explain(self, sql: str, *, timeout_seconds: float) -> str:
         result = self.execute(f"EXPLAIN {sql}", max_rows=10_000, timeout_seconds=timeout_seconds)

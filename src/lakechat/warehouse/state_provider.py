@@ -35,7 +35,8 @@ from lakechat.errors import DependencyUnavailable, QueryFailed, first_line
 from lakechat.lakehouse.extensions import load_extension
 from lakechat.monitor.assistant_stats import ASSISTANT_ROUTES
 from lakechat.settings import mask_url, url_password
-from lakechat.warehouse.base import Column, QueryResult, cancelled, capped_result, no_free_slot
+from lakechat.warehouse.base import QueryResult
+from lakechat.warehouse.duckdb_cursor import lock_down, run_statement
 
 #: The catalog and schema the state store's views are named under.
 CATALOG = "lakechat"
@@ -87,11 +88,7 @@ class StateStoreWarehouse:
             conn.execute(f"ATTACH ':memory:' AS {CATALOG}")
             conn.execute(f"CREATE SCHEMA {CATALOG}.{SCHEMA}")
             conn.execute(request_log_view(f"{_ATTACHED}.{schema}.request_log"))
-            conn.execute("SET TimeZone = 'UTC'")
-            conn.execute("SET enable_external_access = false")
-            conn.execute("SET autoinstall_known_extensions = false")
-            conn.execute("SET autoload_known_extensions = false")
-            conn.execute("SET lock_configuration = true")
+            lock_down(conn)
         except duckdb.Error as exc:
             conn.close()
             reason = masked(first_line(exc), self.state_url)
@@ -104,30 +101,15 @@ class StateStoreWarehouse:
     def execute(self, sql: str, *, max_rows: int, timeout_seconds: float) -> QueryResult:
         started = time.perf_counter()
         _check_names(sql)
-        if not self._slots.acquire(timeout=timeout_seconds):
-            raise no_free_slot(timeout_seconds)
-        try:
-            remaining = max(0.001, timeout_seconds - (time.perf_counter() - started))
-            cursor = self._connection().cursor()
-            timer = threading.Timer(remaining, cursor.interrupt)
-            timer.start()
-            try:
-                cursor.execute(sql)
-                columns = tuple(
-                    Column(name, str(type_code))
-                    for name, type_code, *_ in (cursor.description or [])
-                )
-                fetched = cursor.fetchmany(max_rows + 1) if columns else []
-            except duckdb.InterruptException:
-                raise cancelled(timeout_seconds) from None
-            except duckdb.Error as exc:
-                raise self._translate(exc) from None
-            finally:
-                timer.cancel()
-                cursor.close()
-        finally:
-            self._slots.release()
-        return capped_result(sql, columns, fetched, max_rows, started)
+        return run_statement(
+            self._connection,
+            self._slots,
+            sql,
+            max_rows=max_rows,
+            timeout_seconds=timeout_seconds,
+            started=started,
+            translate=self._translate,
+        )
 
     def _translate(self, exc: duckdb.Error) -> Exception:
         message = masked(first_line(exc), self.state_url).replace(_ATTACHED, "the state store")
