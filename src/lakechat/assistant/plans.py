@@ -114,7 +114,8 @@ class HealthQuestion(_Frozen):
     analyzers: tuple[str, ...] = ()
 
 
-Plan = Annotated[
+#: every plan type; ``Plan`` is the same, read by its ``type`` field
+AnyPlan = (
     SemanticPlan
     | SqlRun
     | Clarify
@@ -123,22 +124,12 @@ Plan = Annotated[
     | CatalogRead
     | CatalogChange
     | DocsQuestion
-    | HealthQuestion,
-    Field(discriminator="type"),
-]
+    | HealthQuestion
+)
+Plan = Annotated[AnyPlan, Field(discriminator="type")]
 
 
-def plan_json(
-    plan: SemanticPlan
-    | SqlRun
-    | Clarify
-    | Help
-    | Refuse
-    | CatalogRead
-    | CatalogChange
-    | DocsQuestion
-    | HealthQuestion,
-) -> dict[str, Any]:
+def plan_json(plan: AnyPlan) -> dict[str, Any]:
     """``plan`` as the answer's ``plan`` field (the query in /v1/query's own spelling)."""
     return plan.model_dump(mode="json", by_alias=True, exclude_none=True)
 
