@@ -40,14 +40,13 @@ def answer_health(
     shown = DETAIL_FINDINGS if detail else SUMMARY_FINDINGS
     if plan.analyzers:
         yesterday = health.clock().date() - dt.timedelta(days=1) if plan.yesterday else None
-        analyses = [
-            health.analyze(
-                name,
-                workspace=workspace,
-                as_of=yesterday if yesterday and get_analyzer(name).per_day else None,
-            )
-            for name in plan.analyzers
-        ]
+        analyses = health.analyze_many(
+            {
+                name: yesterday if yesterday and get_analyzer(name).per_day else None
+                for name in plan.analyzers
+            },
+            workspace=workspace,
+        )
         report = None
     else:
         report = health.report(domains=plan.domains, workspace=workspace)

@@ -97,6 +97,18 @@ class PlatformHealth:
             workspace=self.workspace(workspace),
         )
 
+    def analyze_many(
+        self, days: Mapping[str, dt.date | None], *, workspace: str | None = None
+    ) -> list[Analysis]:
+        """Several analyzers (name -> as-of day, None for today) with their defaults; the
+        workspace and each day's window are looked up once, not once per analyzer."""
+        scope = self.workspace(workspace)
+        windows = {day: self.window(day) for day in set(days.values())}
+        return [
+            run_analyzer(self.runner, name, window=windows[day], workspace=scope)
+            for name, day in days.items()
+        ]
+
     def _require_system(self) -> None:
         if REQUIRED_CATALOG not in {c.lower() for c in self.runner.warehouse.catalogs()}:
             raise BadRequest(
