@@ -87,6 +87,8 @@ class SparkWarehouse:
         self._label = label
         self._running: set[str] = set()
         self._closed = False
+        #: set by close(): every running statement's watchdog starts cancelling it
+        self._stopping = threading.Event()
         self._sync()
 
     @classmethod
@@ -135,6 +137,7 @@ class SparkWarehouse:
 
     def close(self) -> None:
         self._closed = True
+        self._stopping.set()  # each watchdog cancels its statement until it returns
         for tag in list(self._running):
             self._cancel(tag)
         if self._owns_session:
@@ -182,7 +185,9 @@ class SparkWarehouse:
         done, fired = threading.Event(), threading.Event()
         remaining = timeout_seconds - _since(started)
         watchdog = threading.Thread(
-            target=_watch, args=(lambda: self._cancel(tag), remaining, done, fired), daemon=True
+            target=_watch,
+            args=(lambda: self._cancel(tag), remaining, done, fired, self._stopping),
+            daemon=True,
         )
 
         def failure(exc: Exception) -> Exception:  # the cancel's error, unless Spark is gone
@@ -427,13 +432,22 @@ def _export_queries(conn: Any) -> dict[tuple[str, str], str]:
 
 
 def _watch(
-    cancel: Callable[[], None], seconds: float, done: threading.Event, fired: threading.Event
+    cancel: Callable[[], None],
+    seconds: float,
+    done: threading.Event,
+    fired: threading.Event,
+    stopping: threading.Event,
 ) -> None:
-    """At the deadline, cancel, and again every 0.25 s until the statement returns: a
-    cancel sent while Spark still plans the statement finds no job to stop."""
-    if done.wait(max(0.001, seconds)):
-        return
-    fired.set()
+    """At the deadline (``fired``), or when the warehouse closes, cancel, and again every
+    0.25 s until the statement returns: a cancel sent while Spark still plans the statement,
+    or between two of its jobs, finds no job to stop."""
+    deadline = time.monotonic() + max(0.001, seconds)
+    while not done.wait(min(0.25, max(0.0, deadline - time.monotonic()))):
+        if time.monotonic() >= deadline:
+            fired.set()
+            break
+        if stopping.is_set():
+            break
     while not done.is_set():
         cancel()
         done.wait(0.25)
